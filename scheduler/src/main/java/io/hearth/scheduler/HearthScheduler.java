@@ -1,0 +1,170 @@
+package io.hearth.scheduler;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.hearth.api.v1.JobServiceGrpc;
+import io.hearth.api.v1.NodeServiceGrpc;
+import io.hearth.scheduler.api.IdentityInterceptor;
+import io.hearth.scheduler.api.JobServiceImpl;
+import io.hearth.scheduler.api.NodeServiceImpl;
+import io.hearth.scheduler.cluster.HazelcastConfigs;
+import io.hearth.scheduler.cluster.JobStore;
+import io.hearth.scheduler.config.SchedulerOptions;
+import io.hearth.scheduler.dashboard.StatusPage;
+import io.hearth.scheduler.placement.PlacementEngine;
+import io.hearth.scheduler.placement.PlacementOptions;
+import io.hearth.scheduler.scheduling.JobEvents;
+import io.hearth.scheduler.scheduling.Placer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One scheduler member: a clustered Vert.x instance whose Hazelcast member holds the cluster
+ * state, the gRPC API, the placer and the status page. {@link #start} blocks until every part
+ * listens; {@link #close} stops them in reverse order.
+ *
+ * <p>The gRPC API is served by grpc-java's own Netty server rather than through Vert.x's
+ * {@code GrpcIoServer}: the standard health and reflection services need grpc-java's server
+ * internals, and it measured faster here (see ENVIRONMENT.md). Vert.x carries the event bus,
+ * clustering and the HTTP edge.
+ */
+public final class HearthScheduler implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HearthScheduler.class);
+  private static final long START_TIMEOUT_SECONDS = 120;
+
+  private final SchedulerOptions options;
+  private final Vertx vertx;
+  private final Placer placer;
+  private final Server grpc;
+  private final HttpServer http;
+  private final HealthStatusManager health;
+  private final JobStore store;
+
+  private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
+      HealthStatusManager health, JobStore store) {
+    this.options = options;
+    this.vertx = vertx;
+    this.placer = placer;
+    this.grpc = grpc;
+    this.http = http;
+    this.health = health;
+    this.store = store;
+  }
+
+  /** Starts a member and waits until it serves. */
+  public static HearthScheduler start(SchedulerOptions options) {
+    return start(options, Clock.systemUTC());
+  }
+
+  public static HearthScheduler start(SchedulerOptions options, Clock clock) {
+    long t0 = System.nanoTime();
+    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options));
+    Vertx vertx = await(Vertx.builder().withClusterManager(cluster).buildClustered(), "cluster join");
+    HazelcastInstance hz = cluster.getHazelcastInstance();
+    Placer placer = null;
+    Server grpc = null;
+    try {
+      JobEvents events = new JobEvents(vertx, clock);
+      JobStore store = new JobStore(hz, events::publish);
+      PlacementEngine engine = new PlacementEngine(PlacementOptions.defaults()
+          .withMinHeatFraction(options.minHeatFraction())
+          .withDonatedOnDatacenter(options.donatedOnDatacenter()));
+      placer = new Placer(options, store, clock, engine);
+      placer.start();
+
+      HealthStatusManager health = new HealthStatusManager();
+      IdentityInterceptor identity = new IdentityInterceptor();
+      grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcHost(), options.grpcPort()))
+          .maxInboundMessageSize(options.maxInboundMessageBytes())
+          .permitKeepAliveTime(10, TimeUnit.SECONDS)
+          .addService(ServerInterceptors.intercept(new JobServiceImpl(store, placer, events, clock), identity))
+          .addService(ServerInterceptors.intercept(new NodeServiceImpl(options, store, placer, clock), identity))
+          .addService(health.getHealthService())
+          .addService(ProtoReflectionServiceV1.newInstance())
+          .build()
+          .start();
+      health.setStatus(JobServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      health.setStatus(NodeServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+
+      HttpServer http = await(new StatusPage(vertx, placer, hz).listen(options.httpHost(), options.httpPort()),
+          "status page");
+      LOG.info("Hearth scheduler up in {} ms: gRPC on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
+          options.httpHost(), http.actualPort(), options.clusterName());
+      return new HearthScheduler(options, vertx, placer, grpc, http, health, store);
+    } catch (IOException | RuntimeException e) {
+      if (grpc != null) {
+        grpc.shutdownNow();
+      }
+      if (placer != null) {
+        placer.close();
+      }
+      vertx.close();
+      throw new IllegalStateException("scheduler failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  public SchedulerOptions options() {
+    return options;
+  }
+
+  public Placer placer() {
+    return placer;
+  }
+
+  public JobStore store() {
+    return store;
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    placer.close();
+    try {
+      await(vertx.close(), "shutdown");
+    } catch (RuntimeException e) {
+      LOG.warn("shutdown incomplete: {}", e.getMessage());
+    }
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future, String what) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(what + " interrupted", e);
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+    }
+  }
+}

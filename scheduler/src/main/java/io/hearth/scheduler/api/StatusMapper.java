@@ -1,0 +1,56 @@
+package io.hearth.scheduler.api;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become gRPC statuses. Domain failures keep their message;
+ * anything unexpected becomes INTERNAL with a generic description while the cause stays in the
+ * server log. Hazelcast losing its members is UNAVAILABLE, which clients retry.
+ */
+public final class StatusMapper {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StatusMapper.class);
+
+  private StatusMapper() {}
+
+  public static StatusRuntimeException toStatus(Throwable t) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    if (cause instanceof HearthException he) {
+      Status status = switch (he.kind()) {
+        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+        case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+        case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+        case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+        case UNAVAILABLE -> Status.UNAVAILABLE;
+        case ABORTED -> Status.ABORTED;
+      };
+      return status.withDescription(he.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof com.hazelcast.core.HazelcastInstanceNotActiveException
+        || cause instanceof com.hazelcast.spi.exception.TargetDisconnectedException
+        || cause instanceof com.hazelcast.spi.exception.RetryableException) {
+      LOG.warn("cluster state unavailable: {}", cause.toString());
+      return Status.UNAVAILABLE.withDescription("cluster state unavailable, retry").asRuntimeException();
+    }
+    LOG.error("internal error", cause);
+    return Status.INTERNAL.withDescription("internal error").asRuntimeException();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+}

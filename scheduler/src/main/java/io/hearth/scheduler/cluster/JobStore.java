@@ -1,0 +1,149 @@
+package io.hearth.scheduler.cluster;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.flakeidgen.FlakeIdGenerator;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicate;
+import com.hazelcast.query.Predicates;
+import io.hearth.api.v1.Job;
+import io.hearth.api.v1.JobState;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * Jobs in the cluster state (Hazelcast map {@value HazelcastConfigs#JOBS_MAP}), request-id
+ * idempotency keys and cluster-unique ids. Every change goes through a compare-and-set so that
+ * concurrent writers (the placer, node reports, cancellations, other members) never lose an
+ * update; each applied change is handed to the change listener (job events for watchers).
+ * Thread-safe; its calls block on Hazelcast, so never call it from an event loop.
+ */
+public final class JobStore {
+
+  private static final int MAX_CAS_RETRIES = 100;
+
+  private final IMap<String, StoredJob> jobs;
+  private final IMap<String, String> requests;
+  private final FlakeIdGenerator jobIds;
+  private final FlakeIdGenerator tokens;
+  private final Consumer<Job> onChange;
+
+  public JobStore(HazelcastInstance hz, Consumer<Job> onChange) {
+    this.jobs = hz.getMap(HazelcastConfigs.JOBS_MAP);
+    this.requests = hz.getMap(HazelcastConfigs.REQUESTS_MAP);
+    this.jobIds = hz.getFlakeIdGenerator(HazelcastConfigs.JOB_IDS);
+    this.tokens = hz.getFlakeIdGenerator(HazelcastConfigs.FENCING_TOKENS);
+    this.onChange = onChange;
+  }
+
+  /** A new cluster-unique job id; ids sort by creation time. */
+  public String newJobId() {
+    return String.format("job-%016x", jobIds.newId());
+  }
+
+  /** A new cluster-unique, positive fencing token. */
+  public long newFencingToken() {
+    return tokens.newId();
+  }
+
+  public Job get(String jobId) {
+    StoredJob s = jobs.get(jobId);
+    return s == null ? null : decode(s);
+  }
+
+  /**
+   * Stores a new job unless the owner already used its request id. Returns the job that stands for
+   * the request: the new one, or the original.
+   */
+  public Job createIdempotent(Job job) {
+    jobs.set(job.getJobId(), encode(job));
+    String key = job.getOwner() + '\u0000' + job.getSpec().getRequestId();
+    String existing = requests.putIfAbsent(key, job.getJobId());
+    if (existing != null && !existing.equals(job.getJobId())) {
+      jobs.delete(job.getJobId());
+      Job original = get(existing);
+      if (original != null) {
+        return original;
+      }
+      throw new IllegalStateException("request id maps to a missing job " + existing);
+    }
+    onChange.accept(job);
+    return job;
+  }
+
+  /**
+   * Applies {@code change} atomically: read, change, compare-and-set, retried on a conflict. The
+   * change returns null (or the same instance) to leave the job as it is. Returns the job after the
+   * change, or null when the job does not exist or nothing changed.
+   */
+  public Job update(String jobId, UnaryOperator<Job> change) {
+    for (int i = 0; i < MAX_CAS_RETRIES; i++) {
+      StoredJob old = jobs.get(jobId);
+      if (old == null) {
+        return null;
+      }
+      Job before = decode(old);
+      Job after = change.apply(before);
+      if (after == null || after == before) {
+        return null;
+      }
+      if (jobs.replace(jobId, old, encode(after))) {
+        onChange.accept(after);
+        return after;
+      }
+    }
+    throw new IllegalStateException("job " + jobId + " changed " + MAX_CAS_RETRIES + " times during one update");
+  }
+
+  /**
+   * One page of jobs ordered by id: of one owner (null = everyone), in the given states (empty =
+   * all), of one tier (0 = all), with ids after {@code afterJobId}.
+   */
+  public List<Job> list(String owner, Collection<JobState> states, int tier, String afterJobId, int limit) {
+    List<Predicate<String, StoredJob>> parts = new ArrayList<>();
+    if (owner != null) {
+      parts.add(Predicates.equal("owner", owner));
+    }
+    if (!states.isEmpty()) {
+      Integer[] values = states.stream().map(JobState::getNumber).toArray(Integer[]::new);
+      parts.add(Predicates.in("state", values));
+    }
+    if (tier != 0) {
+      parts.add(Predicates.equal("tier", tier));
+    }
+    if (afterJobId != null && !afterJobId.isEmpty()) {
+      parts.add(Predicates.greaterThan("jobId", afterJobId));
+    }
+    @SuppressWarnings("unchecked")
+    Predicate<String, StoredJob> p = parts.isEmpty() ? Predicates.alwaysTrue()
+        : Predicates.and(parts.toArray(new Predicate[0]));
+    List<StoredJob> found = new ArrayList<>(jobs.values(p));
+    found.sort(Comparator.comparing(StoredJob::jobId));
+    List<Job> out = new ArrayList<>(Math.min(limit, found.size()));
+    for (int i = 0; i < found.size() && out.size() < limit; i++) {
+      out.add(decode(found.get(i)));
+    }
+    return out;
+  }
+
+  /** Every job in one of these states, any owner (used to rebuild the queue and to sweep). */
+  public List<Job> inStates(Collection<JobState> states) {
+    return list(null, states, 0, null, Integer.MAX_VALUE);
+  }
+
+  static StoredJob encode(Job job) {
+    return new StoredJob(job.getJobId(), job.getOwner(), job.getStateValue(), job.getSpec().getTierValue(), job.toByteArray());
+  }
+
+  static Job decode(StoredJob s) {
+    try {
+      return Job.parseFrom(s.job());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt job record " + s.jobId(), e);
+    }
+  }
+}

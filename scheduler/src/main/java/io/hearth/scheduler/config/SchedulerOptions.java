@@ -1,0 +1,297 @@
+package io.hearth.scheduler.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * Every setting of a scheduler member, with its default as a named constant. Settings come from
+ * the defaults, then a properties file, then environment variables ({@code grpc.port} is
+ * overridden by {@code HEARTH_GRPC_PORT}). Immutable; build one with {@link #builder()} or
+ * {@link #load(Path, Map)}.
+ */
+public final class SchedulerOptions {
+
+  public static final String DEFAULT_GRPC_HOST = "127.0.0.1";
+  public static final int DEFAULT_GRPC_PORT = 7070;
+  public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final String DEFAULT_CLUSTER_NAME = "hearth";
+  public static final String DEFAULT_CLUSTER_HOST = "127.0.0.1";
+  public static final int DEFAULT_CLUSTER_PORT = 5701;
+  public static final String DEFAULT_CLUSTER_MEMBERS = "";
+  public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
+  public static final double DEFAULT_MIN_HEAT_FRACTION = 1.0;
+  public static final boolean DEFAULT_DONATED_ON_DATACENTER = false;
+  public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+  /** One setting: its file key, environment variable, default and meaning (the README table). */
+  public record Setting(String key, String env, String defaultValue, String meaning) {}
+
+  private static final List<Setting> SETTINGS = List.of(
+      new Setting("grpc.host", "HEARTH_GRPC_HOST", DEFAULT_GRPC_HOST, "address the gRPC API binds to"),
+      new Setting("grpc.port", "HEARTH_GRPC_PORT", String.valueOf(DEFAULT_GRPC_PORT), "gRPC API port (0 = any free port)"),
+      new Setting("grpc.max-inbound-message-bytes", "HEARTH_GRPC_MAX_INBOUND_MESSAGE_BYTES",
+          String.valueOf(DEFAULT_MAX_INBOUND_MESSAGE_BYTES), "largest accepted gRPC message, bytes"),
+      new Setting("http.host", "HEARTH_HTTP_HOST", DEFAULT_HTTP_HOST, "address the dashboard binds to"),
+      new Setting("http.port", "HEARTH_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), "dashboard port (0 = any free port)"),
+      new Setting("cluster.name", "HEARTH_CLUSTER_NAME", DEFAULT_CLUSTER_NAME, "Hazelcast cluster name; members with another name never join"),
+      new Setting("cluster.host", "HEARTH_CLUSTER_HOST", DEFAULT_CLUSTER_HOST, "interface Hazelcast binds to"),
+      new Setting("cluster.port", "HEARTH_CLUSTER_PORT", String.valueOf(DEFAULT_CLUSTER_PORT), "Hazelcast member port"),
+      new Setting("cluster.members", "HEARTH_CLUSTER_MEMBERS", DEFAULT_CLUSTER_MEMBERS,
+          "comma-separated host:port of the other members (empty = this member alone)"),
+      new Setting("node.timeout-ms", "HEARTH_NODE_TIMEOUT_MS", String.valueOf(DEFAULT_NODE_TIMEOUT.toMillis()),
+          "a node silent this long is lost and its attempts are requeued, ms"),
+      new Setting("node.telemetry-interval-ms", "HEARTH_NODE_TELEMETRY_INTERVAL_MS",
+          String.valueOf(DEFAULT_TELEMETRY_INTERVAL.toMillis()), "how often nodes are asked to send telemetry, ms"),
+      new Setting("placement.sweep-interval-ms", "HEARTH_PLACEMENT_SWEEP_INTERVAL_MS",
+          String.valueOf(DEFAULT_SWEEP_INTERVAL.toMillis()),
+          "period of the sweep that retries queued jobs, expires old ones and detects lost nodes, ms"),
+      new Setting("placement.min-heat-fraction", "HEARTH_PLACEMENT_MIN_HEAT_FRACTION",
+          String.valueOf(DEFAULT_MIN_HEAT_FRACTION),
+          "a heater takes a job only if its heat headroom covers this fraction of the job's watts"),
+      new Setting("placement.donated-on-datacenter", "HEARTH_PLACEMENT_DONATED_ON_DATACENTER",
+          String.valueOf(DEFAULT_DONATED_ON_DATACENTER), "operator policy: may DONATED jobs run on data-center nodes"));
+
+  private final String grpcHost;
+  private final int grpcPort;
+  private final int maxInboundMessageBytes;
+  private final String httpHost;
+  private final int httpPort;
+  private final String clusterName;
+  private final String clusterHost;
+  private final int clusterPort;
+  private final List<String> clusterMembers;
+  private final Duration nodeTimeout;
+  private final Duration telemetryInterval;
+  private final Duration sweepInterval;
+  private final double minHeatFraction;
+  private final boolean donatedOnDatacenter;
+
+  private SchedulerOptions(Builder b) {
+    grpcHost = b.grpcHost;
+    grpcPort = checkPort("grpc.port", b.grpcPort);
+    maxInboundMessageBytes = checkRange("grpc.max-inbound-message-bytes", b.maxInboundMessageBytes, 1024, 64 * 1024 * 1024);
+    httpHost = b.httpHost;
+    httpPort = checkPort("http.port", b.httpPort);
+    clusterName = checkNotBlank("cluster.name", b.clusterName);
+    clusterHost = checkNotBlank("cluster.host", b.clusterHost);
+    clusterPort = checkPort("cluster.port", b.clusterPort);
+    clusterMembers = List.copyOf(b.clusterMembers);
+    nodeTimeout = checkDuration("node.timeout-ms", b.nodeTimeout, 100, 3_600_000);
+    telemetryInterval = checkDuration("node.telemetry-interval-ms", b.telemetryInterval, 10, 600_000);
+    sweepInterval = checkDuration("placement.sweep-interval-ms", b.sweepInterval, 10, 60_000);
+    if (!(b.minHeatFraction >= 0 && b.minHeatFraction <= 1)) {
+      throw new IllegalArgumentException("placement.min-heat-fraction: " + b.minHeatFraction + " (expected: 0..1)");
+    }
+    minHeatFraction = b.minHeatFraction;
+    donatedOnDatacenter = b.donatedOnDatacenter;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings table: every key, its environment variable, default and meaning. */
+  public static List<Setting> settings() {
+    return SETTINGS;
+  }
+
+  /**
+   * Defaults, then the properties file (when given), then the environment. Unknown keys in the
+   * file are refused so a typo never silently keeps a default.
+   */
+  public static SchedulerOptions load(Path file, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (file != null) {
+      Properties props = new Properties();
+      try (Reader r = Files.newBufferedReader(file)) {
+        props.load(r);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("config file: " + file + " cannot be read (" + e.getMessage() + ")", e);
+      }
+      for (String key : props.stringPropertyNames()) {
+        if (SETTINGS.stream().noneMatch(s -> s.key().equals(key))) {
+          throw new IllegalArgumentException("config file " + file + ": unknown key '" + key + "'");
+        }
+        values.put(key, props.getProperty(key).trim());
+      }
+    }
+    for (Setting s : SETTINGS) {
+      String v = env.get(s.env());
+      if (v != null && !v.isBlank()) {
+        values.put(s.key(), v.trim());
+      }
+    }
+    Builder b = builder();
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      b.set(e.getKey(), e.getValue());
+    }
+    return b.build();
+  }
+
+  public String grpcHost() { return grpcHost; }
+  public int grpcPort() { return grpcPort; }
+  public int maxInboundMessageBytes() { return maxInboundMessageBytes; }
+  public String httpHost() { return httpHost; }
+  public int httpPort() { return httpPort; }
+  public String clusterName() { return clusterName; }
+  public String clusterHost() { return clusterHost; }
+  public int clusterPort() { return clusterPort; }
+  public List<String> clusterMembers() { return clusterMembers; }
+  public Duration nodeTimeout() { return nodeTimeout; }
+  public Duration telemetryInterval() { return telemetryInterval; }
+  public Duration sweepInterval() { return sweepInterval; }
+  public double minHeatFraction() { return minHeatFraction; }
+  public boolean donatedOnDatacenter() { return donatedOnDatacenter; }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.grpcHost = grpcHost;
+    b.grpcPort = grpcPort;
+    b.maxInboundMessageBytes = maxInboundMessageBytes;
+    b.httpHost = httpHost;
+    b.httpPort = httpPort;
+    b.clusterName = clusterName;
+    b.clusterHost = clusterHost;
+    b.clusterPort = clusterPort;
+    b.clusterMembers = new ArrayList<>(clusterMembers);
+    b.nodeTimeout = nodeTimeout;
+    b.telemetryInterval = telemetryInterval;
+    b.sweepInterval = sweepInterval;
+    b.minHeatFraction = minHeatFraction;
+    b.donatedOnDatacenter = donatedOnDatacenter;
+    return b;
+  }
+
+  private static int checkPort(String key, int port) {
+    return checkRange(key, port, 0, 65535);
+  }
+
+  private static int checkRange(String key, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(key + ": " + value + " (expected: " + min + ".." + max + ")");
+    }
+    return value;
+  }
+
+  private static Duration checkDuration(String key, Duration d, long minMs, long maxMs) {
+    long ms = d.toMillis();
+    if (ms < minMs || ms > maxMs) {
+      throw new IllegalArgumentException(key + ": " + ms + " (expected: " + minMs + ".." + maxMs + ")");
+    }
+    return d;
+  }
+
+  private static String checkNotBlank(String key, String v) {
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException(key + ": empty (expected: a non-empty value)");
+    }
+    return v;
+  }
+
+  /** Mutable builder; {@link #build()} checks every bound. */
+  public static final class Builder {
+    private String grpcHost = DEFAULT_GRPC_HOST;
+    private int grpcPort = DEFAULT_GRPC_PORT;
+    private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
+    private String httpHost = DEFAULT_HTTP_HOST;
+    private int httpPort = DEFAULT_HTTP_PORT;
+    private String clusterName = DEFAULT_CLUSTER_NAME;
+    private String clusterHost = DEFAULT_CLUSTER_HOST;
+    private int clusterPort = DEFAULT_CLUSTER_PORT;
+    private List<String> clusterMembers = new ArrayList<>();
+    private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
+    private Duration telemetryInterval = DEFAULT_TELEMETRY_INTERVAL;
+    private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
+    private double minHeatFraction = DEFAULT_MIN_HEAT_FRACTION;
+    private boolean donatedOnDatacenter = DEFAULT_DONATED_ON_DATACENTER;
+
+    private Builder() {}
+
+    public Builder grpcHost(String v) { grpcHost = v; return this; }
+    public Builder grpcPort(int v) { grpcPort = v; return this; }
+    public Builder maxInboundMessageBytes(int v) { maxInboundMessageBytes = v; return this; }
+    public Builder httpHost(String v) { httpHost = v; return this; }
+    public Builder httpPort(int v) { httpPort = v; return this; }
+    public Builder clusterName(String v) { clusterName = v; return this; }
+    public Builder clusterHost(String v) { clusterHost = v; return this; }
+    public Builder clusterPort(int v) { clusterPort = v; return this; }
+    public Builder clusterMembers(List<String> v) { clusterMembers = new ArrayList<>(v); return this; }
+    public Builder nodeTimeout(Duration v) { nodeTimeout = v; return this; }
+    public Builder telemetryInterval(Duration v) { telemetryInterval = v; return this; }
+    public Builder sweepInterval(Duration v) { sweepInterval = v; return this; }
+    public Builder minHeatFraction(double v) { minHeatFraction = v; return this; }
+    public Builder donatedOnDatacenter(boolean v) { donatedOnDatacenter = v; return this; }
+
+    /** Sets one setting by its file key, parsing the text; the error names the key. */
+    public Builder set(String key, String value) {
+      switch (key) {
+        case "grpc.host" -> grpcHost = value;
+        case "grpc.port" -> grpcPort = parseInt(key, value);
+        case "grpc.max-inbound-message-bytes" -> maxInboundMessageBytes = parseInt(key, value);
+        case "http.host" -> httpHost = value;
+        case "http.port" -> httpPort = parseInt(key, value);
+        case "cluster.name" -> clusterName = value;
+        case "cluster.host" -> clusterHost = value;
+        case "cluster.port" -> clusterPort = parseInt(key, value);
+        case "cluster.members" -> clusterMembers = splitList(value);
+        case "node.timeout-ms" -> nodeTimeout = Duration.ofMillis(parseLong(key, value));
+        case "node.telemetry-interval-ms" -> telemetryInterval = Duration.ofMillis(parseLong(key, value));
+        case "placement.sweep-interval-ms" -> sweepInterval = Duration.ofMillis(parseLong(key, value));
+        case "placement.min-heat-fraction" -> minHeatFraction = parse(key, value, Double::parseDouble, "a number");
+        case "placement.donated-on-datacenter" -> donatedOnDatacenter = parseBoolean(key, value);
+        default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
+      }
+      return this;
+    }
+
+    public SchedulerOptions build() {
+      return new SchedulerOptions(this);
+    }
+
+    private static List<String> splitList(String value) {
+      List<String> out = new ArrayList<>();
+      for (String part : value.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+      return Collections.unmodifiableList(out);
+    }
+
+    private static int parseInt(String key, String v) {
+      return parse(key, v, Integer::parseInt, "an integer");
+    }
+
+    private static long parseLong(String key, String v) {
+      return parse(key, v, Long::parseLong, "an integer");
+    }
+
+    private static boolean parseBoolean(String key, String v) {
+      if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(v);
+      }
+      throw new IllegalArgumentException(key + ": '" + v + "' (expected: true or false)");
+    }
+
+    private static <T> T parse(String key, String v, Function<String, T> parser, String expected) {
+      try {
+        return parser.apply(v.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + ": '" + v + "' (expected: " + expected + ")", e);
+      }
+    }
+  }
+}

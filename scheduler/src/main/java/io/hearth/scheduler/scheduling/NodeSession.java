@@ -1,0 +1,103 @@
+package io.hearth.scheduler.scheduling;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.hearth.api.v1.Hello;
+import io.hearth.api.v1.SchedulerMessage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One node's open {@code Connect} stream. Sends are serialized (a gRPC stream observer is not
+ * thread-safe); the latest telemetry is kept in volatile fields by the stream's thread and drained
+ * by the placer, so a telemetry report costs no task and no allocation on the placer.
+ */
+public final class NodeSession {
+
+  private final Hello hello;
+  private final int securityClass;
+  private final ServerCallStreamObserver<SchedulerMessage> stream;
+  private final AtomicBoolean telemetryDirty = new AtomicBoolean();
+  private volatile boolean open = true;
+  private volatile double heatDemandWatts;
+  private volatile double computeDrawWatts;
+  private volatile double insideTemperatureC;
+  private volatile double outdoorTemperatureC;
+  private volatile long lastSeenMillis;
+
+  public NodeSession(Hello hello, int securityClass, ServerCallStreamObserver<SchedulerMessage> stream, long nowMillis) {
+    this.hello = hello;
+    this.securityClass = securityClass;
+    this.stream = stream;
+    this.lastSeenMillis = nowMillis;
+  }
+
+  public String nodeId() {
+    return hello.getNodeId();
+  }
+
+  public Hello hello() {
+    return hello;
+  }
+
+  /** The class placement trusts (from the certificate once mTLS is on; the hello's claim in dev mode). */
+  public int securityClass() {
+    return securityClass;
+  }
+
+  public boolean isOpen() {
+    return open;
+  }
+
+  /** Sends one message down the stream; false when the stream is already closed. */
+  public synchronized boolean send(SchedulerMessage message) {
+    if (!open) {
+      return false;
+    }
+    try {
+      stream.onNext(message);
+      return true;
+    } catch (RuntimeException e) {
+      open = false;
+      return false;
+    }
+  }
+
+  /** Ends the stream from the scheduler's side with a status. */
+  public synchronized void close(io.grpc.Status status) {
+    if (open) {
+      open = false;
+      try {
+        stream.onError(status.asRuntimeException());
+      } catch (RuntimeException ignored) {
+        // already cancelled by the peer
+      }
+    }
+  }
+
+  void markClosed() {
+    open = false;
+  }
+
+  /** Records a telemetry report; returns true when the placer must be told (first report since the last drain). */
+  public boolean recordTelemetry(double demand, double draw, double inside, double outdoor, long nowMillis) {
+    heatDemandWatts = demand;
+    computeDrawWatts = draw;
+    insideTemperatureC = inside;
+    outdoorTemperatureC = outdoor;
+    lastSeenMillis = nowMillis;
+    return telemetryDirty.compareAndSet(false, true);
+  }
+
+  public void touch(long nowMillis) {
+    lastSeenMillis = nowMillis;
+  }
+
+  boolean clearDirty() {
+    return telemetryDirty.getAndSet(false);
+  }
+
+  public double heatDemandWatts() { return heatDemandWatts; }
+  public double computeDrawWatts() { return computeDrawWatts; }
+  public double insideTemperatureC() { return insideTemperatureC; }
+  public double outdoorTemperatureC() { return outdoorTemperatureC; }
+  public long lastSeenMillis() { return lastSeenMillis; }
+}
