@@ -1,0 +1,133 @@
+package io.hearth.scheduler.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.hearth.api.v1.GetJobRequest;
+import io.hearth.api.v1.JobServiceGrpc;
+import io.hearth.api.v1.JobSpec;
+import io.hearth.api.v1.SubmitJobRequest;
+import io.hearth.api.v1.SubmitJobResponse;
+import io.hearth.api.v1.SubmitJobsRequest;
+import io.hearth.api.v1.Workload;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Hostile and malformed submissions over a real socket: precise refusals, nothing lost, still serving. */
+class BadInputIT {
+
+  static TestScheduler hearth;
+  static JobServiceGrpc.JobServiceBlockingStub acme;
+
+  @BeforeAll
+  static void start() {
+    hearth = TestScheduler.start(TestScheduler.options().build());
+    acme = hearth.jobs("tenant/acme");
+  }
+
+  @AfterAll
+  static void stop() {
+    hearth.close();
+  }
+
+  private static void assertRefused(JobSpec spec, String fieldAndBound) {
+    assertThatThrownBy(() -> acme.submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains(fieldAndBound);
+        });
+  }
+
+  @Test
+  void refusesZeroCoresNamingTheFieldAndBound() {
+    assertRefused(TestScheduler.spec("r-cores", "true").setCores(0).build(), "spec.cores: 0 (expected: 1..256)");
+  }
+
+  @Test
+  void refusesNegativeMemory() {
+    assertRefused(TestScheduler.spec("r-mem", "true").setMemoryMib(-5).build(), "spec.memory_mib: -5 (expected: 1..1048576)");
+  }
+
+  @Test
+  void refusesEmptyArgv() {
+    assertRefused(TestScheduler.spec("r-argv").build(), "spec.workload.argv: empty");
+  }
+
+  @Test
+  void refusesUnknownEnumValues() {
+    assertRefused(TestScheduler.spec("r-tier", "true").setTierValue(42).build(), "spec.tier: 42");
+    assertRefused(TestScheduler.spec("r-class", "true").setMinSecurityClassValue(9).build(), "spec.min_security_class: 9");
+  }
+
+  @Test
+  void refusesTwoMegabyteEnvironment() {
+    String big = "x".repeat(2 * 1024 * 1024);
+    JobSpec spec = TestScheduler.spec("r-env", "true")
+        .setWorkload(Workload.newBuilder().addArgv("true").putEnvironment("BIG", big)).build();
+    assertRefused(spec, "spec.workload.environment: 2097155 bytes (expected: at most 65536");
+  }
+
+  @Test
+  void refusesABatchWholeWhenOneSpecIsBadNamingItsIndex() {
+    SubmitJobsRequest batch = SubmitJobsRequest.newBuilder()
+        .addSpecs(TestScheduler.spec("batch-ok-1", "true"))
+        .addSpecs(TestScheduler.spec("batch-bad", "true").setCores(300))
+        .build();
+    assertThatThrownBy(() -> acme.submitJobs(batch))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+            assertThat(e.getStatus().getDescription()).isEqualTo("specs[1].cores: 300 (expected: 1..256)"));
+    // Nothing of the refused batch was accepted: the good spec's request id is still free.
+    SubmitJobResponse later = acme.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("batch-ok-1", "true")).build());
+    assertThat(later.getCreated()).isTrue();
+  }
+
+  @Test
+  void repeatedRequestIdReturnsTheOriginalJob() {
+    SubmitJobResponse first = acme.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("same-request", "echo", "one")).build());
+    SubmitJobResponse again = acme.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("same-request", "echo", "two")).build());
+    assertThat(first.getCreated()).isTrue();
+    assertThat(again.getCreated()).isFalse();
+    assertThat(again.getJob().getJobId()).isEqualTo(first.getJob().getJobId());
+    assertThat(again.getJob().getSpec().getWorkload().getArgvList()).containsExactly("echo", "one");
+    // Another tenant may use the same request id for its own job, and cannot see acme's.
+    var other = hearth.jobs("tenant/globex");
+    SubmitJobResponse theirs = other.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("same-request", "true")).build());
+    assertThat(theirs.getCreated()).isTrue();
+    assertThatThrownBy(() -> other.getJob(GetJobRequest.newBuilder().setJobId(first.getJob().getJobId()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  void callsWithoutIdentityAreUnauthenticatedAndNodesCannotSubmit() {
+    var anonymous = JobServiceGrpc.newBlockingStub(hearth.channel);
+    assertThatThrownBy(() -> anonymous.getJob(GetJobRequest.newBuilder().setJobId("job-1").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThatThrownBy(() -> hearth.jobs("node/n1").submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("from-node", "true")).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  @Test
+  void keepsServingAfterEveryRefusal() {
+    for (int i = 0; i < 50; i++) {
+      JobSpec bad = TestScheduler.spec("bad-" + i, "true").setCores(-i).build();
+      assertThatThrownBy(() -> acme.submitJob(SubmitJobRequest.newBuilder().setSpec(bad).build()))
+          .isInstanceOf(StatusRuntimeException.class);
+    }
+    SubmitJobResponse ok = acme.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("after-the-storm", "true")).build());
+    assertThat(ok.getCreated()).isTrue();
+    assertThat(acme.getJob(GetJobRequest.newBuilder().setJobId(ok.getJob().getJobId()).build()).getOwner())
+        .isEqualTo("acme");
+  }
+}
