@@ -1,0 +1,61 @@
+package io.hearth.scheduler.it;
+
+import io.hearth.api.v1.NodeKind;
+import io.hearth.api.v1.SecurityClass;
+import io.hearth.worker.agent.NodeAgent;
+import io.hearth.worker.thermal.NoHeat;
+import io.hearth.worker.thermal.OutdoorTemperature;
+import io.hearth.worker.thermal.SimulatedRoom;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Builders of real node agents (real processes for jobs) pointed at a test scheduler. */
+final class Agents {
+
+  private Agents() {}
+
+  static NodeAgent.Builder base(TestScheduler hearth, String nodeId, Path workDir) {
+    return NodeAgent.builder()
+        .scheduler("127.0.0.1", hearth.port())
+        .nodeId(nodeId)
+        .workDir(workDir.resolve(nodeId))
+        .telemetryInterval(Duration.ofMillis(200))
+        .cancelGrace(Duration.ofSeconds(2))
+        .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500));
+  }
+
+  static NodeAgent radiator(TestScheduler hearth, String nodeId, Path workDir, double outdoorC, double uaWattsPerKelvin,
+      SecurityClass cls) {
+    SimulatedRoom room = SimulatedRoom.builder()
+        .ua(uaWattsPerKelvin)
+        .setpoint(20)
+        .initialTemperature(20)
+        .maxWatts(700)
+        .outdoor(OutdoorTemperature.constant(outdoorC))
+        .build();
+    return base(hearth, nodeId, workDir)
+        .kind(NodeKind.NODE_KIND_RADIATOR)
+        .securityClass(cls)
+        .cores(4)
+        .memoryMib(8192)
+        .maxWatts(700)
+        .wattsPerCore(150)
+        .thermostat(room)
+        .build()
+        .start();
+  }
+
+  static NodeAgent datacenter(TestScheduler hearth, String nodeId, Path workDir, int cores, String region) {
+    return base(hearth, nodeId, workDir)
+        .kind(NodeKind.NODE_KIND_DATACENTER)
+        .securityClass(SecurityClass.SECURITY_CLASS_CERTIFIED)
+        .cores(cores)
+        .memoryMib(65536)
+        .maxWatts(cores * 20.0)
+        .wattsPerCore(20)
+        .region(region)
+        .thermostat(new NoHeat(OutdoorTemperature.constant(15)))
+        .build()
+        .start();
+  }
+}

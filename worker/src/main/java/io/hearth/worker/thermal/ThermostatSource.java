@@ -1,0 +1,24 @@
+package io.hearth.worker.thermal;
+
+import java.time.Instant;
+
+/**
+ * The heat side of a node: a room, a tank, or nothing. The agent calls {@link #advance} on each
+ * telemetry tick and whenever its compute draw changes, passing the draw that was in effect since
+ * the previous call.
+ *
+ * <p>Implementations are called from one agent at a time but synchronise anyway, so a reading may
+ * be taken from a test thread.
+ */
+public interface ThermostatSource {
+
+  /**
+   * Moves the model to {@code now}, assuming {@code computeWatts} of compute heat was delivered
+   * since the previous call, and returns the reading at {@code now}. A {@code now} earlier than the
+   * previous call does not move the model.
+   */
+  ThermostatReading advance(Instant now, double computeWatts);
+
+  /** The reading at the model's current time, without advancing it. */
+  ThermostatReading current();
+}

@@ -1,0 +1,48 @@
+package io.hearth.worker.thermal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class SimulatedTankTest {
+  private static final Instant SUMMER_NOON = Instant.parse("2025-07-15T10:00:00Z");
+
+  @Test
+  void wantsHeatInSummer() {
+    SimulatedTank tank = SimulatedTank.builder().outdoor(OutdoorTemperature.constant(25)).build();
+    ThermostatReading r = tank.advance(SUMMER_NOON, 0);
+    assertThat(r.demandWatts()).isGreaterThan(100);
+    assertThat(r.insideC()).isEqualTo(SimulatedTank.DEFAULT_SETPOINT_C);
+    assertThat(r.outdoorC()).isEqualTo(25.0);
+  }
+
+  @Test
+  void coolsWithDrawsAndLossesAndWantsMoreThen() {
+    SimulatedTank tank = SimulatedTank.builder().outdoor(OutdoorTemperature.constant(25)).build();
+    double atSetpoint = tank.advance(SUMMER_NOON, 0).demandWatts();
+    ThermostatReading later = tank.advance(SUMMER_NOON.plus(Duration.ofHours(12)), 0);
+    assertThat(later.insideC()).isLessThan(SimulatedTank.DEFAULT_SETPOINT_C - 1);
+    assertThat(later.demandWatts()).isGreaterThan(atSetpoint);
+  }
+
+  @Test
+  void computeHeatsTheTank() {
+    SimulatedTank tank = SimulatedTank.builder().initialTemperature(40).dailyDrawLitres(0).build();
+    tank.advance(SUMMER_NOON, 0);
+    double t = tank.advance(SUMMER_NOON.plus(Duration.ofHours(1)), 600).insideC();
+    // 600 W for an hour into 200 L: about 2.6 K, minus a little standing loss.
+    assertThat(t).isCloseTo(40 + 600 * 3600 / (200 * 4186.0), within(0.1));
+  }
+
+  @Test
+  void hourlyDrawSharesSumToOne() {
+    double sum = 0;
+    for (double s : SimulatedTank.HOURLY_DRAW_SHARE) {
+      sum += s;
+    }
+    assertThat(sum).isCloseTo(1.0, within(1e-12));
+  }
+}
