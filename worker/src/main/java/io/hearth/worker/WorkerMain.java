@@ -16,6 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -30,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkerMain {
   private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
-  public static final String DEFAULT_SCHEDULER = "127.0.0.1:50051";
+  public static final String DEFAULT_SCHEDULER = "127.0.0.1:7070";
   static final int EXIT_USAGE = 2;
 
   static final Set<String> AGENT_FLAGS = Set.of("--scheduler", "--node-id", "--kind",
@@ -153,6 +156,16 @@ public final class WorkerMain {
       stopped.countDown();
     }, "hearth-fleet-shutdown"));
     fleet.start();
+    ScheduledExecutorService status = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "hearth-fleet-status");
+      t.setDaemon(true);
+      return t;
+    });
+    status.scheduleAtFixedRate(() -> log.info("fleet: {}/{} connected, {} attempts running, {} ended",
+        fleet.connectedCount(), fleet.size(),
+        fleet.agents().stream().mapToInt(a -> a.runningAttempts().size()).sum(),
+        fleet.agents().stream().mapToInt(a -> a.completedAttempts().size()).sum()),
+        10, 10, TimeUnit.SECONDS);
     return await(stopped);
   }
 

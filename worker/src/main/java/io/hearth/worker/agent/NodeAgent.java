@@ -106,6 +106,7 @@ public final class NodeAgent implements AutoCloseable {
   private ScheduledFuture<?> reconnectTask;
   private Instant lastAdvance;
   private boolean everConnected;
+  private int failuresInARow;
 
   // Views, written in the serial context.
   private volatile boolean started;
@@ -296,8 +297,11 @@ public final class NodeAgent implements AutoCloseable {
       return;
     }
     Duration delay = backoff.next();
+    failuresInARow++;
     if (wasConnected) {
       log.warn("node {}: lost the scheduler ({}); reconnecting in {} ms", nodeId, why, delay.toMillis());
+    } else if (failuresInARow == 1) {
+      log.warn("node {}: cannot reach the scheduler ({}); retrying with backoff", nodeId, why);
     } else {
       log.debug("node {}: connect failed ({}); retrying in {} ms", nodeId, why, delay.toMillis());
     }
@@ -345,6 +349,7 @@ public final class NodeAgent implements AutoCloseable {
     c.confirmed = true;
     connected = true;
     backoff.reset();
+    failuresInARow = 0;
     if (welcome != null) {
       effectiveSecurityClass = welcome.getEffectiveSecurityClass();
       if (welcome.hasTelemetryInterval()) {
@@ -380,6 +385,7 @@ public final class NodeAgent implements AutoCloseable {
       }
     }
     if (current == c) {
+      advanceModel(clock.instant());
       sendTelemetry(c);
     }
   }

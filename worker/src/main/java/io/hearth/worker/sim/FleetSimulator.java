@@ -141,7 +141,9 @@ public final class FleetSimulator implements AutoCloseable {
     double ua = clamp(30 + 8 * rnd.nextGaussian(), 15, 60);
     double tauHours = clamp(30 + 5 * rnd.nextGaussian(), 20, 40);
     double setpoint = 19 + 0.5 * rnd.nextInt(3);
-    double initial = setpoint - rnd.nextDouble();
+    // A room starts a little below setpoint, or free-floating at the outdoor temperature in summer.
+    double outdoorAtStart = b.outdoor.at(b.simulatedStart != null ? b.simulatedStart : Instant.now());
+    double initial = Math.min(35, Math.max(setpoint - rnd.nextDouble(), outdoorAtStart));
     ThermostatSource room = SimulatedRoom.builder()
         .ua(ua).capacity(ua * tauHours * 3600).setpoint(setpoint).initialTemperature(initial)
         .maxWatts(maxWatts).timeScale(b.timeScale).simulatedStart(b.simulatedStart)

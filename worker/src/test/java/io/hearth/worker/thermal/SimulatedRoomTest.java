@@ -63,8 +63,9 @@ class SimulatedRoomTest {
 
   @Test
   void asksForMoreWhenColdButNeverMoreThanMaxWatts() {
-    assertThat(room(5).initialTemperature(19).build().advance(T0, 0).demandWatts())
-        .isCloseTo(450 + 200, within(1e-9)).isGreaterThan(450);
+    // Losses at setpoint (30 W/K x 15 K) plus Kp (200 W/K) x 0.5 K.
+    assertThat(room(5).initialTemperature(19.5).build().advance(T0, 0).demandWatts())
+        .isCloseTo(450 + 100, within(1e-9));
     assertThat(room(-10).initialTemperature(10).build().advance(T0, 0).demandWatts()).isEqualTo(600.0);
   }
 
