@@ -121,6 +121,19 @@ class FaultsIT {
   }
 
   @Test
+  void aProcessRunningPastMaxRuntimeIsKilledAndTheJobFails() {
+    try (NodeAgent node = Agents.datacenter(hearth, "slow-1", work, 2, "slow-test")) {
+      Job job = submit(TestScheduler.spec("too-slow", "sleep", "60").setMaxAttempts(1)
+          .setMaxRuntime(Duration.newBuilder().setSeconds(1)).addAllowedRegions("slow-test"));
+      await().atMost(java.time.Duration.ofSeconds(30)).until(() -> get(job.getJobId()).getState() == JobState.JOB_STATE_FAILED);
+      Job failed = get(job.getJobId());
+      assertThat(failed.getAttempts(0).getState()).isEqualTo(AttemptState.ATTEMPT_STATE_TIMED_OUT);
+      assertThat(failed.getStateReason()).contains("max_runtime");
+      assertThat(node.runningAttempts()).isEmpty();
+    }
+  }
+
+  @Test
   void cancelJobStopsTheRunningProcess() {
     try (NodeAgent node = Agents.datacenter(hearth, "cancel-1", work, 2, "cancel-test")) {
       Job job = submit(TestScheduler.spec("to-cancel", "sleep", "60").addAllowedRegions("cancel-test"));
