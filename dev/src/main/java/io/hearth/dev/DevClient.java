@@ -1,10 +1,7 @@
 package io.hearth.dev;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.hearth.api.v1.Attempt;
 import io.hearth.api.v1.GetJobRequest;
 import io.hearth.api.v1.Job;
@@ -28,8 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class DevClient {
 
-  private static final Metadata.Key<String> IDENTITY =
-      Metadata.Key.of("x-hearth-identity", Metadata.ASCII_STRING_MARSHALLER);
+  static final String DEFAULT_CERTS = "hearth-data/certs";
 
   private DevClient() {}
 
@@ -39,7 +35,7 @@ final class DevClient {
       throw new IllegalArgumentException("submit: argv missing (expected: submit [flags] -- PROGRAM ARGS...)");
     }
     Map<String, String> flags = DevMain.flags(Arrays.copyOfRange(args, 0, dashes),
-        List.of("--scheduler", "--tenant", "--cores", "--wait-s"));
+        List.of("--scheduler", "--tenant", "--certs", "--cores", "--wait-s"));
     List<String> argv = new ArrayList<>(Arrays.asList(args).subList(dashes + 1, args.length));
     int cores = intFlag(flags, "--cores", 1, 1, 256);
     int waitSeconds = intFlag(flags, "--wait-s", 60, 0, 86_400);
@@ -78,7 +74,7 @@ final class DevClient {
     }
     String jobId = args[args.length - 1];
     Map<String, String> flags = DevMain.flags(Arrays.copyOfRange(args, 0, args.length - 1),
-        List.of("--scheduler", "--tenant"));
+        List.of("--scheduler", "--tenant", "--certs"));
     ManagedChannel channel = channel(flags);
     try {
       print(stub(channel, flags).getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
@@ -116,14 +112,23 @@ final class DevClient {
       throw new IllegalArgumentException("--scheduler: '" + target + "' (expected: host:port)");
     }
     int port = intFlag(Map.of("--port", target.substring(colon + 1)), "--port", 7070, 1, 65535);
-    return NettyChannelBuilder.forAddress(target.substring(0, colon), port).usePlaintext().build();
+    // The caller is whoever its certificate says: tenant/ID from the dev CA folder.
+    java.nio.file.Path certs = java.nio.file.Path.of(flags.getOrDefault("--certs", DEFAULT_CERTS));
+    String tenant = flags.getOrDefault("--tenant", "acme");
+    String name = "tenant-" + tenant;
+    if (!java.nio.file.Files.exists(certs.resolve(name + ".pem"))) {
+      if (!java.nio.file.Files.exists(certs.resolve(io.hearth.certs.DevCa.CA_KEY))) {
+        throw new IllegalArgumentException("--certs: '" + certs + "' has no " + name + ".pem and no dev CA to issue it"
+            + " (start dev mode first, or run hearth-certs init)");
+      }
+      io.hearth.certs.DevCa.load(certs).issueClient("tenant", tenant, null).save(certs, name);
+    }
+    return io.grpc.Grpc.newChannelBuilderForAddress(target.substring(0, colon), port,
+        io.hearth.worker.agent.Tls.fromDirectory(certs, name)).build();
   }
 
   private static JobServiceGrpc.JobServiceBlockingStub stub(ManagedChannel channel, Map<String, String> flags) {
-    Metadata md = new Metadata();
-    md.put(IDENTITY, "tenant/" + flags.getOrDefault("--tenant", "acme"));
-    return JobServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-        .withDeadlineAfter(30, TimeUnit.SECONDS);
+    return JobServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   static int intFlag(Map<String, String> flags, String name, int def, int min, int max) {

@@ -59,8 +59,9 @@ public final class DevMain {
               N: simulated nodes, 1..10000 (default 300); C: constant outdoor temperature -60..60
               (default: Paris normals for today's date); X: simulated seconds per real second
               0.001..100000 (default 1). Scheduler settings come from HEARTH_* variables (README).
-          hearth-dev submit [--scheduler HOST:PORT] [--tenant ID] [--cores N] [--wait-s S] -- ARGV...
-          hearth-dev get [--scheduler HOST:PORT] [--tenant ID] JOB_ID""";
+          hearth-dev submit [--scheduler HOST:PORT] [--tenant ID] [--certs DIR] [--cores N] [--wait-s S] -- ARGV...
+          hearth-dev get [--scheduler HOST:PORT] [--tenant ID] [--certs DIR] JOB_ID
+              (--certs: the dev CA folder, default hearth-data/certs; a tenant's certificate is issued on first use)""";
   }
 
   private static void run(String[] args) throws Exception {
@@ -68,7 +69,15 @@ public final class DevMain {
     int nodes = DevClient.intFlag(flags, "--nodes", DEFAULT_NODES, 1, 10_000);
     long seed = DevClient.intFlag(flags, "--seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
     double timeScale = DevClient.doubleFlag(flags, "--time-scale", 1, 0.001, 100_000);
-    SchedulerOptions options = SchedulerOptions.load(null, System.getenv());
+    // Mutual TLS is on in dev mode too: a development CA and certificates under hearth-data/certs.
+    Path certs = Path.of(DevClient.DEFAULT_CERTS);
+    System.out.println(io.hearth.certs.CertsMain.init(certs));
+    io.hearth.certs.DevCa ca = io.hearth.certs.DevCa.load(certs);
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.putIfAbsent("HEARTH_TLS_CERT", certs.resolve("scheduler.pem").toString());
+    env.putIfAbsent("HEARTH_TLS_KEY", certs.resolve("scheduler-key.pem").toString());
+    env.putIfAbsent("HEARTH_TLS_CA", certs.resolve(io.hearth.certs.DevCa.CA_CERT).toString());
+    SchedulerOptions options = SchedulerOptions.load(null, env);
 
     HearthScheduler scheduler = HearthScheduler.start(options);
     Path work = Files.createTempDirectory("hearth-dev-");
@@ -78,7 +87,11 @@ public final class DevMain {
         .seed(seed)
         .timeScale(timeScale)
         .workDir(work)
-        .telemetryInterval(Duration.ofSeconds(2));
+        .telemetryInterval(Duration.ofSeconds(2))
+        .credentials((nodeId, cls) -> {
+          io.hearth.certs.DevCa.Issued issued = ca.issueClient("node", nodeId, cls.name().substring("SECURITY_CLASS_".length()));
+          return io.hearth.worker.agent.Tls.fromPem(issued.certificatePem(), issued.keyPem(), issued.caPem());
+        });
     if (flags.containsKey("--outdoor-c")) {
       fleet.outdoorC(DevClient.doubleFlag(flags, "--outdoor-c", 5, -60, 60));
     } else {
@@ -95,12 +108,12 @@ public final class DevMain {
     System.out.printf("""
 
         Hearth dev mode: %d simulated nodes (jobs run as real processes under %s)
-          gRPC API   127.0.0.1:%d   (reflection and health on; identity header x-hearth-identity: tenant/acme)
+          gRPC API   127.0.0.1:%d   (mutual TLS; certificates in %s; reflection and health on)
           dashboard  http://127.0.0.1:%d/
           first job  java -jar dev/target/hearth-dev.jar submit -- echo hello
         Ctrl-C stops everything.
 
-        """, nodes, work, scheduler.grpcPort(), scheduler.httpPort());
+        """, nodes, work, scheduler.grpcPort(), certs.toAbsolutePath(), scheduler.httpPort());
     stopped.await();
   }
 

@@ -8,7 +8,11 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.NodeServiceGrpc;
+import io.hearth.scheduler.api.CallLimits;
+import io.hearth.scheduler.api.CertificateIdentities;
 import io.hearth.scheduler.api.IdentityInterceptor;
+import io.hearth.scheduler.api.TlsSetup;
+import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.api.JobServiceImpl;
 import io.hearth.scheduler.api.NodeServiceImpl;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
@@ -51,9 +55,10 @@ public final class HearthScheduler implements AutoCloseable {
   private final HttpServer http;
   private final HealthStatusManager health;
   private final JobStore store;
+  private final AuditLog audit;
 
   private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
-      HealthStatusManager health, JobStore store) {
+      HealthStatusManager health, JobStore store, AuditLog audit) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
@@ -61,6 +66,7 @@ public final class HearthScheduler implements AutoCloseable {
     this.http = http;
     this.health = health;
     this.store = store;
+    this.audit = audit;
   }
 
   /** Starts a member and waits until it serves. */
@@ -70,29 +76,35 @@ public final class HearthScheduler implements AutoCloseable {
 
   public static HearthScheduler start(SchedulerOptions options, Clock clock) {
     long t0 = System.nanoTime();
+    options.requireTls();
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options));
     Vertx vertx = await(Vertx.builder().withClusterManager(cluster).buildClustered(), "cluster join");
     HazelcastInstance hz = cluster.getHazelcastInstance();
     Placer placer = null;
     Server grpc = null;
+    AuditLog audit = null;
     try {
+      java.security.cert.X509Certificate clientCa = TlsSetup.readCertificate(options.tlsCa());
+      audit = AuditLog.open(java.nio.file.Path.of(options.auditFile()), clock);
       JobEvents events = new JobEvents(vertx, clock);
       JobStore store = new JobStore(hz, events::publish);
       PlacementEngine engine = new PlacementEngine(PlacementOptions.defaults()
           .withMinHeatFraction(options.minHeatFraction())
           .withDonatedOnDatacenter(options.donatedOnDatacenter()));
-      placer = new Placer(options, store, clock, engine);
+      placer = new Placer(options, store, clock, engine, audit);
       placer.start();
 
       HealthStatusManager health = new HealthStatusManager();
-      IdentityInterceptor identity = new IdentityInterceptor();
-      grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcHost(), options.grpcPort()))
+      IdentityInterceptor identity = new IdentityInterceptor(new CertificateIdentities(clientCa),
+          new CallLimits(options.requestsPerSecond(), options.requestBurst(), options.streamsPerIdentity(), System::nanoTime));
+      grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcHost(), options.grpcPort()),
+              TlsSetup.serverCredentials(options.tlsCert(), options.tlsKey(), clientCa))
           .maxInboundMessageSize(options.maxInboundMessageBytes())
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
-          .addService(ServerInterceptors.intercept(new JobServiceImpl(store, placer, events, clock), identity))
+          .addService(ServerInterceptors.intercept(new JobServiceImpl(store, placer, events, clock, audit), identity))
           .addService(ServerInterceptors.intercept(new NodeServiceImpl(options, store, placer, clock), identity))
-          .addService(health.getHealthService())
-          .addService(ProtoReflectionServiceV1.newInstance())
+          .addService(ServerInterceptors.intercept(health.getHealthService(), identity))
+          .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), identity))
           .build()
           .start();
       health.setStatus(JobServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
@@ -101,16 +113,19 @@ public final class HearthScheduler implements AutoCloseable {
 
       HttpServer http = await(new StatusPage(vertx, placer, hz).listen(options.httpHost(), options.httpPort()),
           "status page");
-      LOG.info("Hearth scheduler up in {} ms: gRPC on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
+      LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, grpc, http, health, store);
+      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit);
     } catch (IOException | RuntimeException e) {
       if (grpc != null) {
         grpc.shutdownNow();
       }
       if (placer != null) {
         placer.close();
+      }
+      if (audit != null) {
+        audit.close();
       }
       vertx.close();
       throw new IllegalStateException("scheduler failed to start: " + e.getMessage(), e);
@@ -150,6 +165,7 @@ public final class HearthScheduler implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     placer.close();
+    audit.close();
     try {
       await(vertx.close(), "shutdown");
     } catch (RuntimeException e) {

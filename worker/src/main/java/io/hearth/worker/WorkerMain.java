@@ -3,6 +3,8 @@ package io.hearth.worker;
 import io.hearth.api.v1.NodeKind;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.worker.agent.NodeAgent;
+import io.hearth.worker.agent.SecretStore;
+import io.hearth.worker.agent.Tls;
 import io.hearth.worker.sim.FleetSimulator;
 import io.hearth.worker.thermal.OutdoorTemperature;
 import java.io.PrintStream;
@@ -39,9 +41,9 @@ public final class WorkerMain {
   static final Set<String> AGENT_FLAGS = Set.of("--scheduler", "--node-id", "--kind",
       "--security-class", "--cores", "--memory-mib", "--max-watts", "--watts-per-core", "--site",
       "--region", "--work-dir", "--outdoor-c", "--paris", "--time-scale", "--telemetry-interval-ms",
-      "--cancel-grace-ms");
+      "--cancel-grace-ms", "--tls-dir", "--secrets-dir");
   static final Set<String> SIMULATE_FLAGS = Set.of("--scheduler", "--count", "--seed", "--outdoor-c",
-      "--paris", "--time-scale", "--work-dir", "--telemetry-interval-ms", "--threads");
+      "--paris", "--time-scale", "--work-dir", "--telemetry-interval-ms", "--threads", "--ca-dir");
   static final Set<String> SWITCHES = Set.of("--paris");
 
   private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(\\d{1,5})");
@@ -52,8 +54,11 @@ public final class WorkerMain {
       "                           [--memory-mib N] [--max-watts W] [--watts-per-core W] [--site S]",
       "                           [--region R] [--work-dir DIR] [--outdoor-c C | --paris]",
       "                           [--time-scale X] [--telemetry-interval-ms MS] [--cancel-grace-ms MS]",
+      "                           --tls-dir DIR [--secrets-dir DIR]",
+      "           (--tls-dir holds ca.pem and node-ID.pem/node-ID-key.pem from hearth-certs issue --role node)",
       "       hearth-worker simulate [--scheduler host:port] [--count N] [--seed N] [--outdoor-c C | --paris]",
       "                           [--time-scale X] [--work-dir DIR] [--telemetry-interval-ms MS] [--threads N]",
+      "                           --ca-dir DIR   (a development CA from hearth-certs init: issues each node's certificate)",
       "Every --flag may also be set as the environment variable HEARTH_FLAG (e.g. HEARTH_SCHEDULER).");
 
   private WorkerMain() {}
@@ -116,6 +121,19 @@ public final class WorkerMain {
         .timeScale(o.decimal("--time-scale", 1, 0.001, 1e7))
         .telemetryInterval(Duration.ofMillis(o.integer("--telemetry-interval-ms", 5000, 10, 3_600_000)))
         .cancelGrace(Duration.ofMillis(o.integer("--cancel-grace-ms", 5000, 0, 3_600_000)));
+    String tlsDir = o.text("--tls-dir", "", 0, 4096);
+    if (tlsDir.isEmpty()) {
+      throw new IllegalArgumentException("--tls-dir: missing (expected: a folder with ca.pem and node-" + nodeId
+          + ".pem from hearth-certs issue --role node --id " + nodeId + ")");
+    }
+    b.credentials(Tls.fromDirectory(Path.of(tlsDir), "node-" + nodeId));
+    String secretsDir = o.text("--secrets-dir", "", 0, 4096);
+    if (!secretsDir.isEmpty()) {
+      if (!java.nio.file.Files.isDirectory(Path.of(secretsDir))) {
+        throw new IllegalArgumentException("--secrets-dir: '" + secretsDir + "' (expected: a folder, one file per secret key)");
+      }
+      b.secrets(SecretStore.directory(Path.of(secretsDir)));
+    }
     return b;
   }
 
@@ -136,7 +154,7 @@ public final class WorkerMain {
 
   static FleetSimulator.Builder parseSimulate(List<String> args, Map<String, String> env) {
     Options o = new Options(args, env, SIMULATE_FLAGS);
-    return FleetSimulator.builder()
+    FleetSimulator.Builder fleet = FleetSimulator.builder()
         .scheduler(o.hostPort("--scheduler", DEFAULT_SCHEDULER))
         .count(o.integer("--count", 100, 1, 1_000_000))
         .seed(o.longInt("--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE))
@@ -146,6 +164,20 @@ public final class WorkerMain {
             Path.of(System.getProperty("java.io.tmpdir"), "hearth-fleet").toString(), 1, 4096)))
         .telemetryInterval(Duration.ofMillis(o.integer("--telemetry-interval-ms", 5000, 10, 3_600_000)))
         .threads(o.integer("--threads", 2, 1, 256));
+    String caDir = o.text("--ca-dir", "", 0, 4096);
+    if (caDir.isEmpty()) {
+      throw new IllegalArgumentException("--ca-dir: missing (expected: a development CA folder from hearth-certs init)");
+    }
+    io.hearth.certs.DevCa ca;
+    try {
+      ca = io.hearth.certs.DevCa.load(Path.of(caDir));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("--ca-dir: '" + caDir + "' (expected: ca.pem and ca-key.pem from hearth-certs init)");
+    }
+    return fleet.credentials((nodeId, cls) -> {
+      io.hearth.certs.DevCa.Issued issued = ca.issueClient("node", nodeId, cls.name().substring("SECURITY_CLASS_".length()));
+      return Tls.fromPem(issued.certificatePem(), issued.keyPem(), issued.caPem());
+    });
   }
 
   private static int runFleet(FleetSimulator.Builder builder) {

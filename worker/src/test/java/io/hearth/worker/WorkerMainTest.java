@@ -70,8 +70,9 @@ class WorkerMainTest {
   }
 
   @Test
-  void flagsOverrideTheEnvironment() {
-    Hello hello = WorkerMain.parseAgent(List.of("--cores", "3", "--kind", "boiler"),
+  void flagsOverrideTheEnvironment(@TempDir Path tls) throws Exception {
+    TestScheduler.writeNodeTls(tls, "env-node", "CONTROLLED");
+    Hello hello = WorkerMain.parseAgent(List.of("--cores", "3", "--kind", "boiler", "--tls-dir", tls.toString()),
         Map.of("HEARTH_CORES", "2", "HEARTH_NODE_ID", "env-node", "HEARTH_SECURITY_CLASS", "controlled",
             "HEARTH_SCHEDULER", "127.0.0.1:1"))
         .build().hello();
@@ -88,21 +89,31 @@ class WorkerMainTest {
   }
 
   @Test
-  void buildersRejectMissingPieces() {
-    assertThatThrownBy(() -> WorkerMain.parseSimulate(List.of("--threads", "0"), Map.of()))
+  void buildersRejectMissingPieces(@TempDir Path ca) {
+    assertThatThrownBy(() -> WorkerMain.parseSimulate(List.of("--threads", "1"), Map.of()))
+        .hasMessageStartingWith("--ca-dir: missing");
+    TestScheduler.CA.save(ca);
+    assertThatThrownBy(() -> WorkerMain.parseSimulate(List.of("--threads", "0", "--ca-dir", ca.toString()), Map.of()))
         .hasMessage("--threads: 0 (expected: 1..256)");
+  }
+
+  @Test
+  void anAgentWithoutCertificatesIsRefusedNamingTheFlag() {
+    assertThatThrownBy(() -> WorkerMain.parseAgent(List.of("--node-id", "n1"), Map.of()))
+        .hasMessageStartingWith("--tls-dir: missing");
   }
 
   /** The agent as the scheduler's integration tests use it: a separate JVM, killed with SIGKILL. */
   @Test
   void agentRunsAsItsOwnProcessUntilKilled(@TempDir Path workDir) throws Exception {
     try (TestScheduler scheduler = new TestScheduler(Duration.ofMillis(200)).start()) {
+      TestScheduler.writeNodeTls(workDir.resolve("tls"), "proc-1", "CERTIFIED");
       String java = ProcessHandle.current().info().command().orElse("java");
       Process p = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
           "-cp", System.getProperty("java.class.path"), "io.hearth.worker.WorkerMain", "agent",
           "--scheduler", scheduler.target(), "--node-id", "proc-1", "--kind", "datacenter",
           "--security-class", "certified", "--cores", "16", "--work-dir", workDir.toString(),
-          "--telemetry-interval-ms", "200")
+          "--telemetry-interval-ms", "200", "--tls-dir", workDir.resolve("tls").toString())
           .redirectErrorStream(true)
           .redirectOutput(workDir.resolve("agent.log").toFile())
           .start();

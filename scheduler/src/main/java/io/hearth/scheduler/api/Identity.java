@@ -6,7 +6,7 @@ import io.grpc.Context;
  * Who is calling: a role and an id, resolved once per call by {@link IdentityInterceptor} and read
  * by the services from the gRPC context.
  */
-public record Identity(Role role, String id) {
+public record Identity(Role role, String id, int securityClass) {
 
   public enum Role {
     TENANT("tenant"),
@@ -31,7 +31,15 @@ public record Identity(Role role, String id) {
   /** Largest id accepted, characters. */
   public static final int MAX_ID_LENGTH = 128;
 
+  /** An identity without an attested security class (every role but nodes). */
+  public Identity(Role role, String id) {
+    this(role, id, 0);
+  }
+
   public Identity {
+    if (securityClass < 0 || securityClass > 4) {
+      throw new IllegalArgumentException("securityClass: " + securityClass + " (expected: 0..4)");
+    }
     if (role == null) {
       throw new IllegalArgumentException("role: null (expected: one of tenant, nonprofit, node, operator)");
     }

@@ -1,40 +1,114 @@
 package io.hearth.scheduler.api;
 
+import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
- * Resolves the caller's identity in one place for every Hearth service. Until mutual TLS is the
- * default (the security issue), dev mode takes it from the {@code x-hearth-identity} header
- * ({@code tenant/acme}, {@code nonprofit/x}, {@code node/n1}, {@code operator/ops}). A call without
- * a valid identity ends UNAUTHENTICATED before any service code runs.
+ * Resolves the caller's identity in one place for every Hearth service, from the client
+ * certificate of the mutual-TLS connection, and applies the per-identity limits (request rate,
+ * open streams). A call without a trusted certificate ends UNAUTHENTICATED before any service code
+ * runs; over a limit, RESOURCE_EXHAUSTED. The verified identity is cached on the TLS session, so
+ * the certificate path is validated once per connection, not per call.
  */
 public final class IdentityInterceptor implements ServerInterceptor {
 
-  public static final Metadata.Key<String> IDENTITY_HEADER =
-      Metadata.Key.of("x-hearth-identity", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String SESSION_KEY = "hearth.identity";
+
+  private final CertificateIdentities identities;
+  private final CallLimits limits;
+
+  public IdentityInterceptor(CertificateIdentities identities, CallLimits limits) {
+    this.identities = identities;
+    this.limits = limits;
+  }
 
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    String raw = headers.get(IDENTITY_HEADER);
-    if (raw == null || raw.isBlank()) {
-      call.close(Status.UNAUTHENTICATED.withDescription(
-          "no identity: send header x-hearth-identity: role/id (role: tenant, nonprofit, node, operator)"), new Metadata());
-      return new ServerCall.Listener<>() {};
-    }
     Identity identity;
     try {
-      identity = Identity.parse(raw.trim());
-    } catch (IllegalArgumentException e) {
+      identity = identify(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+    } catch (HearthException e) {
       call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(
-        io.grpc.Context.current().withValue(Identity.CONTEXT_KEY, identity), call, headers, next);
+    if (!limits.tryAcquireRequest(identity)) {
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription("request rate of " + identity + " over "
+          + limits.requestsPerSecond() + "/s (burst " + limits.burst() + ")"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    ServerCall.Listener<ReqT> listener;
+    if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
+      return Contexts.interceptCall(Context.current().withValue(Identity.CONTEXT_KEY, identity), call, headers, next);
+    }
+    if (!limits.tryOpenStream(identity)) {
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription("open streams of " + identity + " over "
+          + limits.maxStreams()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        limits.closeStream(identity);
+      }
+    };
+    try {
+      listener = Contexts.interceptCall(Context.current().withValue(Identity.CONTEXT_KEY, identity), call, headers, next);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onComplete() {
+        release.run();
+        super.onComplete();
+      }
+
+      @Override
+      public void onCancel() {
+        release.run();
+        super.onCancel();
+      }
+    };
+  }
+
+  private Identity identify(SSLSession session) {
+    if (session == null) {
+      throw HearthException.unauthenticated("no TLS session (expected: mutual TLS)");
+    }
+    Object cached = session.getValue(SESSION_KEY);
+    if (cached instanceof Identity id) {
+      return id;
+    }
+    Certificate[] peer;
+    try {
+      peer = session.getPeerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      throw HearthException.unauthenticated("no client certificate (expected: one issued by the Hearth CA)");
+    }
+    X509Certificate[] chain = new X509Certificate[peer.length];
+    for (int i = 0; i < peer.length; i++) {
+      if (!(peer[i] instanceof X509Certificate x)) {
+        throw HearthException.unauthenticated("client certificate is not X.509");
+      }
+      chain[i] = x;
+    }
+    Identity id = identities.verify(chain);
+    session.putValue(SESSION_KEY, id);
+    return id;
   }
 }

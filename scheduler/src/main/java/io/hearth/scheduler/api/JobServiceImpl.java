@@ -17,6 +17,7 @@ import io.hearth.api.v1.SubmitJobsRequest;
 import io.hearth.api.v1.SubmitJobsResponse;
 import io.hearth.api.v1.Tier;
 import io.hearth.api.v1.WatchJobsRequest;
+import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.JobEvents;
@@ -45,12 +46,14 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   private final Placer placer;
   private final JobEvents events;
   private final Clock clock;
+  private final AuditLog audit;
 
-  public JobServiceImpl(JobStore store, Placer placer, JobEvents events, Clock clock) {
+  public JobServiceImpl(JobStore store, Placer placer, JobEvents events, Clock clock, AuditLog audit) {
     this.store = store;
     this.placer = placer;
     this.events = events;
     this.clock = clock;
+    this.audit = audit;
   }
 
   @Override
@@ -133,8 +136,8 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> out) {
     respond(out, () -> {
       Identity who = Identity.current();
-      if (who.role() == Identity.Role.NODE) {
-        throw HearthException.denied("nodes cannot cancel jobs");
+      if (who.role() != Identity.Role.TENANT && who.role() != Identity.Role.NONPROFIT) {
+        throw HearthException.denied("role " + who.role().word() + " cannot cancel jobs (expected: the job's owner)");
       }
       Job before = visibleJob(who, request.getJobId());
       if (JobLifecycle.isTerminal(before.getState())) {
@@ -148,6 +151,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       if (after == null) {
         return store.get(before.getJobId());
       }
+      audit.record(who.toString(), "cancel", after.getJobId(), "was " + seen[0].getState().name());
       placer.cancelled(seen[0], after);
       return after;
     });
@@ -187,6 +191,9 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     Job stored = store.createIdempotent(fresh);
     boolean created = stored.getJobId().equals(fresh.getJobId());
     if (created) {
+      audit.record(who.toString(), "submit", stored.getJobId(), "request_id=" + spec.getRequestId()
+          + " tier=" + spec.getTier().name() + " class=" + spec.getMinSecurityClass().name() + " cores=" + spec.getCores()
+          + " secrets=" + spec.getWorkload().getSecretsCount());
       placer.submitted(stored);
     }
     return SubmitJobResponse.newBuilder().setJob(stored).setCreated(created).build();

@@ -99,9 +99,15 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       if (!h.getNodeId().equals(who.id())) {
         throw HearthException.denied("hello.node_id: '" + h.getNodeId() + "' (expected: the caller's node id '" + who.id() + "')");
       }
-      session = new NodeSession(h, h.getSecurityClassValue(), out, clock.millis());
+      // The class placement trusts is the CA's attestation in the certificate, never the hello's claim.
+      int attested = who.securityClass();
+      if (attested != h.getSecurityClassValue()) {
+        LOG.warn("node {} claims {} but its certificate attests {}: placing it as {}", h.getNodeId(),
+            h.getSecurityClass(), SecurityClass.forNumber(attested), SecurityClass.forNumber(attested));
+      }
+      session = new NodeSession(h, attested, out, clock.millis());
       session.send(SchedulerMessage.newBuilder().setWelcome(Welcome.newBuilder()
-          .setEffectiveSecurityClass(h.getSecurityClass())
+          .setEffectiveSecurityClass(SecurityClass.forNumber(attested))
           .setTelemetryInterval(com.google.protobuf.util.Durations.fromMillis(options.telemetryInterval().toMillis()))
           .setNodeTimeout(com.google.protobuf.util.Durations.fromMillis(options.nodeTimeout().toMillis()))).build());
       placer.connected(session);

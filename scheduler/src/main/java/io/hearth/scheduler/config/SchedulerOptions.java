@@ -35,6 +35,10 @@ public final class SchedulerOptions {
   public static final double DEFAULT_MIN_HEAT_FRACTION = 1.0;
   public static final boolean DEFAULT_DONATED_ON_DATACENTER = false;
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
+  public static final double DEFAULT_REQUESTS_PER_SECOND = 10_000;
+  public static final double DEFAULT_REQUEST_BURST = 20_000;
+  public static final int DEFAULT_STREAMS_PER_IDENTITY = 16;
+  public static final String DEFAULT_AUDIT_FILE = "hearth-data/audit.log";
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -62,7 +66,18 @@ public final class SchedulerOptions {
           String.valueOf(DEFAULT_MIN_HEAT_FRACTION),
           "a heater takes a job only if its heat headroom covers this fraction of the job's watts"),
       new Setting("placement.donated-on-datacenter", "HEARTH_PLACEMENT_DONATED_ON_DATACENTER",
-          String.valueOf(DEFAULT_DONATED_ON_DATACENTER), "operator policy: may DONATED jobs run on data-center nodes"));
+          String.valueOf(DEFAULT_DONATED_ON_DATACENTER), "operator policy: may DONATED jobs run on data-center nodes"),
+      new Setting("tls.cert", "HEARTH_TLS_CERT", "", "the scheduler's certificate chain, PEM file (required)"),
+      new Setting("tls.key", "HEARTH_TLS_KEY", "", "the scheduler's private key, PKCS#8 PEM file (required)"),
+      new Setting("tls.ca", "HEARTH_TLS_CA", "", "the CA that issues client certificates, PEM file (required)"),
+      new Setting("limits.requests-per-second", "HEARTH_LIMITS_REQUESTS_PER_SECOND",
+          String.valueOf((long) DEFAULT_REQUESTS_PER_SECOND), "requests one identity may make per second (RESOURCE_EXHAUSTED beyond)"),
+      new Setting("limits.burst", "HEARTH_LIMITS_BURST", String.valueOf((long) DEFAULT_REQUEST_BURST),
+          "requests one identity may make at once above the rate"),
+      new Setting("limits.streams-per-identity", "HEARTH_LIMITS_STREAMS_PER_IDENTITY",
+          String.valueOf(DEFAULT_STREAMS_PER_IDENTITY), "open streams (WatchJobs, Connect) one identity may hold"),
+      new Setting("audit.file", "HEARTH_AUDIT_FILE", DEFAULT_AUDIT_FILE,
+          "append-only audit log: one JSON line per submission, cancellation, placement and admin action"));
 
   private final String grpcHost;
   private final int grpcPort;
@@ -78,6 +93,13 @@ public final class SchedulerOptions {
   private final Duration sweepInterval;
   private final double minHeatFraction;
   private final boolean donatedOnDatacenter;
+  private final String tlsCert;
+  private final String tlsKey;
+  private final String tlsCa;
+  private final double requestsPerSecond;
+  private final double requestBurst;
+  private final int streamsPerIdentity;
+  private final String auditFile;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -97,6 +119,37 @@ public final class SchedulerOptions {
     }
     minHeatFraction = b.minHeatFraction;
     donatedOnDatacenter = b.donatedOnDatacenter;
+    tlsCert = b.tlsCert;
+    tlsKey = b.tlsKey;
+    tlsCa = b.tlsCa;
+    if (!(b.requestsPerSecond >= 1 && b.requestsPerSecond <= 10_000_000)) {
+      throw new IllegalArgumentException("limits.requests-per-second: " + b.requestsPerSecond + " (expected: 1..10000000)");
+    }
+    requestsPerSecond = b.requestsPerSecond;
+    if (!(b.requestBurst >= 1 && b.requestBurst <= 100_000_000)) {
+      throw new IllegalArgumentException("limits.burst: " + b.requestBurst + " (expected: 1..100000000)");
+    }
+    requestBurst = b.requestBurst;
+    streamsPerIdentity = checkRange("limits.streams-per-identity", b.streamsPerIdentity, 1, 100_000);
+    auditFile = checkNotBlank("audit.file", b.auditFile);
+  }
+
+  /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
+  public void requireTls() {
+    checkFile("tls.cert", tlsCert);
+    checkFile("tls.key", tlsKey);
+    checkFile("tls.ca", tlsCa);
+  }
+
+  private static String checkFile(String key, String path) {
+    if (path == null || path.isBlank()) {
+      throw new IllegalArgumentException(key + ": empty (expected: a PEM file; `java -jar certs/target/hearth-certs-all.jar"
+          + " init --dir hearth-data/certs` makes development ones)");
+    }
+    if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+      throw new IllegalArgumentException(key + ": '" + path + "' (expected: a readable PEM file)");
+    }
+    return path;
   }
 
   public static Builder builder() {
@@ -155,6 +208,13 @@ public final class SchedulerOptions {
   public Duration sweepInterval() { return sweepInterval; }
   public double minHeatFraction() { return minHeatFraction; }
   public boolean donatedOnDatacenter() { return donatedOnDatacenter; }
+  public String tlsCert() { return tlsCert; }
+  public String tlsKey() { return tlsKey; }
+  public String tlsCa() { return tlsCa; }
+  public double requestsPerSecond() { return requestsPerSecond; }
+  public double requestBurst() { return requestBurst; }
+  public int streamsPerIdentity() { return streamsPerIdentity; }
+  public String auditFile() { return auditFile; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -172,6 +232,13 @@ public final class SchedulerOptions {
     b.sweepInterval = sweepInterval;
     b.minHeatFraction = minHeatFraction;
     b.donatedOnDatacenter = donatedOnDatacenter;
+    b.tlsCert = tlsCert;
+    b.tlsKey = tlsKey;
+    b.tlsCa = tlsCa;
+    b.requestsPerSecond = requestsPerSecond;
+    b.requestBurst = requestBurst;
+    b.streamsPerIdentity = streamsPerIdentity;
+    b.auditFile = auditFile;
     return b;
   }
 
@@ -217,6 +284,13 @@ public final class SchedulerOptions {
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private double minHeatFraction = DEFAULT_MIN_HEAT_FRACTION;
     private boolean donatedOnDatacenter = DEFAULT_DONATED_ON_DATACENTER;
+    private String tlsCert = "";
+    private String tlsKey = "";
+    private String tlsCa = "";
+    private double requestsPerSecond = DEFAULT_REQUESTS_PER_SECOND;
+    private double requestBurst = DEFAULT_REQUEST_BURST;
+    private int streamsPerIdentity = DEFAULT_STREAMS_PER_IDENTITY;
+    private String auditFile = DEFAULT_AUDIT_FILE;
 
     private Builder() {}
 
@@ -234,6 +308,12 @@ public final class SchedulerOptions {
     public Builder sweepInterval(Duration v) { sweepInterval = v; return this; }
     public Builder minHeatFraction(double v) { minHeatFraction = v; return this; }
     public Builder donatedOnDatacenter(boolean v) { donatedOnDatacenter = v; return this; }
+    /** The server's certificate chain, key and the client CA, PEM files. */
+    public Builder tls(String cert, String key, String ca) { tlsCert = cert; tlsKey = key; tlsCa = ca; return this; }
+    public Builder requestsPerSecond(double v) { requestsPerSecond = v; return this; }
+    public Builder requestBurst(double v) { requestBurst = v; return this; }
+    public Builder streamsPerIdentity(int v) { streamsPerIdentity = v; return this; }
+    public Builder auditFile(String v) { auditFile = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -252,6 +332,13 @@ public final class SchedulerOptions {
         case "placement.sweep-interval-ms" -> sweepInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.min-heat-fraction" -> minHeatFraction = parse(key, value, Double::parseDouble, "a number");
         case "placement.donated-on-datacenter" -> donatedOnDatacenter = parseBoolean(key, value);
+        case "tls.cert" -> tlsCert = value;
+        case "tls.key" -> tlsKey = value;
+        case "tls.ca" -> tlsCa = value;
+        case "limits.requests-per-second" -> requestsPerSecond = parse(key, value, Double::parseDouble, "a number");
+        case "limits.burst" -> requestBurst = parse(key, value, Double::parseDouble, "a number");
+        case "limits.streams-per-identity" -> streamsPerIdentity = parseInt(key, value);
+        case "audit.file" -> auditFile = value;
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;

@@ -130,7 +130,8 @@ public final class JobLifecycle {
         String reason = switch (reported) {
           case ATTEMPT_STATE_TIMED_OUT -> "ran longer than max_runtime";
           case ATTEMPT_STATE_CANCELLED -> "stopped by the node";
-          default -> message.isEmpty() ? "exit code " + exitCode : "exit code " + exitCode + ": " + message;
+          default -> message.isEmpty() || message.equals("exit code " + exitCode) ? "exit code " + exitCode
+              : "exit code " + exitCode + ": " + message;
         };
         AttemptState end = reported == AttemptState.ATTEMPT_STATE_CANCELLED ? AttemptState.ATTEMPT_STATE_FAILED : reported;
         a.setState(end).setEndedAt(t).setExitCode(exitCode).setReason(reason);

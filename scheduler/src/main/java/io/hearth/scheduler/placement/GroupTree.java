@@ -1,5 +1,7 @@
 package io.hearth.scheduler.placement;
 
+import io.hearth.scheduler.placement.filter.HeatHeadroomFilter;
+
 import java.util.Arrays;
 
 /**
@@ -7,16 +9,35 @@ import java.util.Arrays;
  * class), leaves in ascending slot order. Each tree node holds aggregates of its subtree: the best
  * selection key (headroom for heaters, free cores for data-center nodes), the most headroom per watt
  * of a core, the most free cores and memory, the OR of region bits, exclusivity flags and the range
- * of sole-owner tenants. Only READY nodes contribute; others are dead leaves.
+ * of sole-owner tenants. Only READY nodes contribute; the others are dead leaves.
+ *
+ * <p>The aggregates of one tree node sit side by side in one {@code long[]} (stride {@value #STRIDE}),
+ * so testing a subtree costs one or two cache lines rather than one per attribute.
  *
  * <p>A query is a branch-and-bound descent: the child with the larger key first, pruning subtrees
  * that cannot hold a fit or cannot beat the best found (ties go to the lowest slot). An update
- * recomputes one leaf-to-root path. No allocation except when the tree grows. Owned by the engine's
- * placement thread; not thread-safe.
+ * recomputes one leaf-to-root path and stops where nothing changes. No allocation except when the
+ * tree grows. Owned by the engine's placement thread; not thread-safe.
  */
 final class GroupTree {
+    private static final int STRIDE = 6;
+    /** double bits: best key in the subtree. */
+    private static final int KEY = 0;
+    /** double bits: most headroom / wattsPerCore (heaters only). */
+    private static final int HEADROOM_CORES = 1;
+    private static final int FREE_MEMORY = 2;
+    private static final int REGIONS = 3;
+    /** most free cores in the high int, flags in the low int. */
+    private static final int CORES_FLAGS = 4;
+    /** lowest sole-owner tenant in the high int, highest in the low int. */
+    private static final int SOLE_OWNERS = 5;
+
     private static final int HAS_EMPTY = 1;
     private static final int HAS_UNHELD = 2;
+
+    private static final long DEAD_KEY = Double.doubleToRawLongBits(Double.NEGATIVE_INFINITY);
+    private static final long DEAD_CORES_FLAGS = (long) Integer.MIN_VALUE << 32;
+    private static final long NO_SOLE_OWNERS = pack(Integer.MAX_VALUE, Integer.MIN_VALUE);
 
     private final Fleet fleet;
     private final boolean heater;
@@ -24,19 +45,28 @@ final class GroupTree {
     private int size;
 
     private int[] slotAt;
-    private double[] maxKey;
-    private double[] maxHeadroomCores;
-    private int[] maxFreeCores;
-    private long[] maxFreeMemory;
-    private long[] regionsOr;
-    private byte[] flags;
-    private int[] soleOwnerMin;
-    private int[] soleOwnerMax;
+    private long[] tree;
 
     GroupTree(Fleet fleet, boolean heater, int expectedSize) {
         this.fleet = fleet;
         this.heater = heater;
-        allocate(Math.max(16, Integer.highestOneBit(Math.max(1, expectedSize - 1)) << 1), new int[0], 0);
+        int capacity = 16;
+        while (capacity < expectedSize) {
+            capacity <<= 1;
+        }
+        allocate(capacity, new int[0], 0);
+    }
+
+    private static long pack(int high, int low) {
+        return ((long) high << 32) | (low & 0xFFFF_FFFFL);
+    }
+
+    private static int high(long word) {
+        return (int) (word >> 32);
+    }
+
+    private static int low(long word) {
+        return (int) word;
     }
 
     int size() {
@@ -48,14 +78,7 @@ final class GroupTree {
         size = count;
         slotAt = Arrays.copyOf(slots, newCapacity);
         Arrays.fill(slotAt, count, newCapacity, Integer.MAX_VALUE);
-        maxKey = new double[2 * newCapacity];
-        maxHeadroomCores = new double[2 * newCapacity];
-        maxFreeCores = new int[2 * newCapacity];
-        maxFreeMemory = new long[2 * newCapacity];
-        regionsOr = new long[2 * newCapacity];
-        flags = new byte[2 * newCapacity];
-        soleOwnerMin = new int[2 * newCapacity];
-        soleOwnerMax = new int[2 * newCapacity];
+        tree = new long[2 * newCapacity * STRIDE];
         for (int pos = 0; pos < newCapacity; pos++) {
             setLeaf(pos);
         }
@@ -66,11 +89,11 @@ final class GroupTree {
 
     /** Rebuilds the tree over exactly these slots, which must be ascending. Cold path. */
     void rebuild(int[] ascendingSlots, int count) {
-        int newCapacity = 16;
+        int newCapacity = capacity;
         while (newCapacity < count) {
             newCapacity <<= 1;
         }
-        allocate(Math.max(newCapacity, capacity), ascendingSlots, count);
+        allocate(newCapacity, ascendingSlots, count);
         for (int pos = 0; pos < count; pos++) {
             fleet.positions[ascendingSlots[pos]] = pos;
         }
@@ -87,78 +110,97 @@ final class GroupTree {
         return pos;
     }
 
-    int slotAt(int pos) {
-        return slotAt[pos];
-    }
-
     /** Re-reads every attribute of the leaf from the fleet and fixes the path to the root. */
     void refresh(int pos) {
         setLeaf(pos);
         for (int i = (capacity + pos) >>> 1; i >= 1; i >>>= 1) {
-            pull(i);
+            if (!pull(i)) {
+                return;
+            }
         }
     }
 
     /** Re-reads only the headroom of the leaf; stops climbing once an ancestor is unchanged. */
     void refreshHeadroom(int pos) {
-        int i = capacity + pos;
         int slot = slotAt[pos];
         if (fleet.states[slot] != NodeStates.READY) {
             return;
         }
+        long[] t = tree;
         double headroom = fleet.headroomWatts[slot];
-        maxKey[i] = headroom;
-        maxHeadroomCores[i] = headroom / fleet.wattsPerCore[slot];
-        for (i >>>= 1; i >= 1; i >>>= 1) {
-            int l = i << 1;
-            double key = Math.max(maxKey[l], maxKey[l + 1]);
-            double headroomCores = Math.max(maxHeadroomCores[l], maxHeadroomCores[l + 1]);
-            if (key == maxKey[i] && headroomCores == maxHeadroomCores[i]) {
+        int at = (capacity + pos) * STRIDE;
+        t[at + KEY] = Double.doubleToRawLongBits(headroom);
+        t[at + HEADROOM_CORES] = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
+        for (int i = (capacity + pos) >>> 1; i >= 1; i >>>= 1) {
+            int p = i * STRIDE;
+            int l = 2 * p;
+            int r = l + STRIDE;
+            long key = maxDouble(t[l + KEY], t[r + KEY]);
+            long headroomCores = maxDouble(t[l + HEADROOM_CORES], t[r + HEADROOM_CORES]);
+            if (key == t[p + KEY] && headroomCores == t[p + HEADROOM_CORES]) {
                 return;
             }
-            maxKey[i] = key;
-            maxHeadroomCores[i] = headroomCores;
+            t[p + KEY] = key;
+            t[p + HEADROOM_CORES] = headroomCores;
         }
+    }
+
+    private static long maxDouble(long a, long b) {
+        return Double.longBitsToDouble(a) >= Double.longBitsToDouble(b) ? a : b;
     }
 
     private void setLeaf(int pos) {
-        int i = capacity + pos;
+        long[] t = tree;
+        int at = (capacity + pos) * STRIDE;
         int slot = pos < size ? slotAt[pos] : -1;
         if (slot < 0 || fleet.states[slot] != NodeStates.READY) {
-            maxKey[i] = Double.NEGATIVE_INFINITY;
-            maxHeadroomCores[i] = Double.NEGATIVE_INFINITY;
-            maxFreeCores[i] = Integer.MIN_VALUE;
-            maxFreeMemory[i] = Long.MIN_VALUE;
-            regionsOr[i] = 0;
-            flags[i] = 0;
-            soleOwnerMin[i] = Integer.MAX_VALUE;
-            soleOwnerMax[i] = Integer.MIN_VALUE;
+            t[at + KEY] = DEAD_KEY;
+            t[at + HEADROOM_CORES] = DEAD_KEY;
+            t[at + FREE_MEMORY] = Long.MIN_VALUE;
+            t[at + REGIONS] = 0;
+            t[at + CORES_FLAGS] = DEAD_CORES_FLAGS;
+            t[at + SOLE_OWNERS] = NO_SOLE_OWNERS;
             return;
         }
         double headroom = fleet.headroomWatts[slot];
-        maxKey[i] = heater ? headroom : fleet.freeCores[slot];
-        maxHeadroomCores[i] = headroom / fleet.wattsPerCore[slot];
-        maxFreeCores[i] = fleet.freeCores[slot];
-        maxFreeMemory[i] = fleet.freeMemoryMib[slot];
-        regionsOr[i] = fleet.regionBits[slot];
+        t[at + KEY] = Double.doubleToRawLongBits(heater ? headroom : fleet.freeCores[slot]);
+        t[at + HEADROOM_CORES] = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
+        t[at + FREE_MEMORY] = fleet.freeMemoryMib[slot];
+        t[at + REGIONS] = fleet.regionBits[slot];
         int owner = fleet.owners[slot];
-        flags[i] = (byte) ((owner == Fleet.NO_OWNER ? HAS_EMPTY : 0)
-                | (fleet.exclusiveReservations[slot] == 0 ? HAS_UNHELD : 0));
-        soleOwnerMin[i] = owner >= 0 ? owner : Integer.MAX_VALUE;
-        soleOwnerMax[i] = owner >= 0 ? owner : Integer.MIN_VALUE;
+        int flags = (owner == Fleet.NO_OWNER ? HAS_EMPTY : 0)
+                | (fleet.exclusiveReservations[slot] == 0 ? HAS_UNHELD : 0);
+        t[at + CORES_FLAGS] = pack(fleet.freeCores[slot], flags);
+        t[at + SOLE_OWNERS] = owner >= 0 ? pack(owner, owner) : NO_SOLE_OWNERS;
     }
 
-    private void pull(int i) {
-        int l = i << 1;
-        int r = l + 1;
-        maxKey[i] = Math.max(maxKey[l], maxKey[r]);
-        maxHeadroomCores[i] = Math.max(maxHeadroomCores[l], maxHeadroomCores[r]);
-        maxFreeCores[i] = Math.max(maxFreeCores[l], maxFreeCores[r]);
-        maxFreeMemory[i] = Math.max(maxFreeMemory[l], maxFreeMemory[r]);
-        regionsOr[i] = regionsOr[l] | regionsOr[r];
-        flags[i] = (byte) (flags[l] | flags[r]);
-        soleOwnerMin[i] = Math.min(soleOwnerMin[l], soleOwnerMin[r]);
-        soleOwnerMax[i] = Math.max(soleOwnerMax[l], soleOwnerMax[r]);
+    /** Recomputes tree node {@code i} from its children; returns whether anything changed. */
+    private boolean pull(int i) {
+        long[] t = tree;
+        int p = i * STRIDE;
+        int l = 2 * p;
+        int r = l + STRIDE;
+        long key = maxDouble(t[l + KEY], t[r + KEY]);
+        long headroomCores = maxDouble(t[l + HEADROOM_CORES], t[r + HEADROOM_CORES]);
+        long memory = Math.max(t[l + FREE_MEMORY], t[r + FREE_MEMORY]);
+        long regions = t[l + REGIONS] | t[r + REGIONS];
+        long lc = t[l + CORES_FLAGS];
+        long rc = t[r + CORES_FLAGS];
+        long coresFlags = pack(Math.max(high(lc), high(rc)), low(lc) | low(rc));
+        long ls = t[l + SOLE_OWNERS];
+        long rs = t[r + SOLE_OWNERS];
+        long soleOwners = pack(Math.min(high(ls), high(rs)), Math.max(low(ls), low(rs)));
+        if (key == t[p + KEY] && headroomCores == t[p + HEADROOM_CORES] && memory == t[p + FREE_MEMORY]
+                && regions == t[p + REGIONS] && coresFlags == t[p + CORES_FLAGS] && soleOwners == t[p + SOLE_OWNERS]) {
+            return false;
+        }
+        t[p + KEY] = key;
+        t[p + HEADROOM_CORES] = headroomCores;
+        t[p + FREE_MEMORY] = memory;
+        t[p + REGIONS] = regions;
+        t[p + CORES_FLAGS] = coresFlags;
+        t[p + SOLE_OWNERS] = soleOwners;
+        return true;
     }
 
     /** Offers this group's best fit to {@code s}, which keeps the best over all groups searched. */
@@ -169,19 +211,25 @@ final class GroupTree {
     }
 
     private void descend(int i, int lo, int width, Search s) {
+        long[] t = tree;
         if (width == 1) {
+            // admits() passed on this leaf, where the aggregates are the node's own values: it is READY and
+            // beats the best so far, its free cores, memory, region and tenants fit the job, and its group
+            // settles class and kind. Only the exact heat rule is left (the aggregate is a quotient).
             int slot = slotAt[lo];
-            double key = maxKey[i];
-            if ((key > s.bestKey || (key == s.bestKey && slot < s.bestSlot)) && fleet.fits(slot, s)) {
-                s.bestKey = key;
-                s.bestSlot = slot;
+            double key = Double.longBitsToDouble(t[i * STRIDE + KEY]);
+            if (heater && !HeatHeadroomFilter.hasHeadroom(key, s.cores, fleet.wattsPerCore[slot], s.minHeatFraction)) {
+                return;
             }
+            assert fleet.fits(slot, s) : "index admitted slot " + slot + " for " + s.job;
+            s.bestKey = key;
+            s.bestSlot = slot;
             return;
         }
         int half = width >>> 1;
         int l = i << 1;
         int r = l + 1;
-        if (maxKey[r] > maxKey[l]) {
+        if (Double.longBitsToDouble(t[r * STRIDE + KEY]) > Double.longBitsToDouble(t[l * STRIDE + KEY])) {
             if (admits(r, lo + half, s)) {
                 descend(r, lo + half, half, s);
             }
@@ -200,23 +248,26 @@ final class GroupTree {
 
     /** Whether subtree {@code i} (leftmost leaf {@code lo}) may hold a fit better than the best so far. */
     private boolean admits(int i, int lo, Search s) {
-        double key = maxKey[i];
+        long[] t = tree;
+        int p = i * STRIDE;
+        double key = Double.longBitsToDouble(t[p + KEY]);
         if (key < s.bestKey || (key == s.bestKey && slotAt[lo] >= s.bestSlot)) {
             return false;
         }
-        if (maxFreeCores[i] < s.cores || maxFreeMemory[i] < s.memoryMib) {
+        long coresFlags = t[p + CORES_FLAGS];
+        if (high(coresFlags) < s.cores || t[p + FREE_MEMORY] < s.memoryMib) {
             return false;
         }
-        if (s.regionMask != 0 && (regionsOr[i] & s.regionMask) == 0) {
+        if (s.regionMask != 0 && (t[p + REGIONS] & s.regionMask) == 0) {
             return false;
         }
-        if (heater && maxHeadroomCores[i] < s.minHeadroomCores) {
+        if (heater && Double.longBitsToDouble(t[p + HEADROOM_CORES]) < s.minHeadroomCores) {
             return false;
         }
-        int t = s.tenant;
-        if ((flags[i] & (s.exclusive ? HAS_EMPTY : HAS_UNHELD)) == 0) {
+        if ((low(coresFlags) & (s.exclusive ? HAS_EMPTY : HAS_UNHELD)) == 0) {
             // Only nodes owned by one tenant can still take the job, and only if that tenant is the job's.
-            return soleOwnerMin[i] <= t && t <= soleOwnerMax[i];
+            long soleOwners = t[p + SOLE_OWNERS];
+            return high(soleOwners) <= s.tenant && s.tenant <= low(soleOwners);
         }
         return true;
     }

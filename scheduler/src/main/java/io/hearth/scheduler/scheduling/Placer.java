@@ -11,6 +11,7 @@ import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.PendingReason;
 import io.hearth.api.v1.SchedulerMessage;
+import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.scheduler.job.JobLifecycle;
@@ -59,6 +60,7 @@ public final class Placer implements AutoCloseable {
   private final Clock clock;
   private final PlacementEngine engine;
   private final ScheduledExecutorService thread;
+  private final AuditLog audit;
 
   // Owned by the placer thread.
   @SuppressWarnings("unchecked")
@@ -108,8 +110,9 @@ public final class Placer implements AutoCloseable {
     }
   }
 
-  public Placer(SchedulerOptions options, JobStore store, Clock clock, PlacementEngine engine) {
+  public Placer(SchedulerOptions options, JobStore store, Clock clock, PlacementEngine engine, AuditLog audit) {
     this.options = options;
+    this.audit = audit;
     this.store = store;
     this.clock = clock;
     this.engine = engine;
@@ -314,6 +317,8 @@ public final class Placer implements AutoCloseable {
     activeByToken.put(token, new Active(p.jobId, nodeId, token));
     node.tokens.add(token);
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
+    audit.record("scheduler", "place", after.getJobId(), "node=" + nodeId + " attempt=" + attempt.getNumber()
+        + " token=" + token);
     JobSpec spec = after.getSpec();
     node.session.send(SchedulerMessage.newBuilder().setAssignment(Assignment.newBuilder()
         .setJobId(after.getJobId())
@@ -434,6 +439,9 @@ public final class Placer implements AutoCloseable {
         continue;
       }
       Job after = store.update(a.jobId(), j -> JobLifecycle.lose(j, token, why, now));
+      if (after != null) {
+        audit.record("scheduler", "requeue", a.jobId(), why + "; now " + after.getState().name());
+      }
       if (after != null && after.getState() == JobState.JOB_STATE_QUEUED) {
         enqueue(after);
         requeued++;

@@ -14,10 +14,11 @@ final class Agents {
 
   private Agents() {}
 
-  static NodeAgent.Builder base(TestScheduler hearth, String nodeId, Path workDir) {
+  static NodeAgent.Builder base(TestScheduler hearth, String nodeId, Path workDir, String attested) {
     return NodeAgent.builder()
         .scheduler("127.0.0.1", hearth.port())
         .nodeId(nodeId)
+        .credentials(TestScheduler.credentials("node/" + nodeId + "/" + attested))
         .workDir(workDir.resolve(nodeId))
         .telemetryInterval(Duration.ofMillis(200))
         .cancelGrace(Duration.ofSeconds(2))
@@ -33,7 +34,7 @@ final class Agents {
         .maxWatts(700)
         .outdoor(OutdoorTemperature.constant(outdoorC))
         .build();
-    return base(hearth, nodeId, workDir)
+    return base(hearth, nodeId, workDir, cls.name().substring("SECURITY_CLASS_".length()))
         .kind(NodeKind.NODE_KIND_RADIATOR)
         .securityClass(cls)
         .cores(4)
@@ -46,7 +47,7 @@ final class Agents {
   }
 
   static NodeAgent datacenter(TestScheduler hearth, String nodeId, Path workDir, int cores, String region) {
-    return base(hearth, nodeId, workDir)
+    return base(hearth, nodeId, workDir, "CERTIFIED")
         .kind(NodeKind.NODE_KIND_DATACENTER)
         .securityClass(SecurityClass.SECURITY_CLASS_CERTIFIED)
         .cores(cores)

@@ -107,7 +107,8 @@ class BadInputIT {
 
   @Test
   void callsWithoutIdentityAreUnauthenticatedAndNodesCannotSubmit() {
-    var anonymous = JobServiceGrpc.newBlockingStub(hearth.channel);
+    var anonymous = JobServiceGrpc.newBlockingStub(hearth.newChannel(
+        TestScheduler.credentials(null, null, TestScheduler.CA.certificatePem())));
     assertThatThrownBy(() -> anonymous.getJob(GetJobRequest.newBuilder().setJobId("job-1").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));

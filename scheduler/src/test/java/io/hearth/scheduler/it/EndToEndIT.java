@@ -50,6 +50,7 @@ class EndToEndIT {
         .outdoorC(5)
         .workDir(work)
         .telemetryInterval(Duration.ofMillis(200))
+        .credentials((id, cls) -> TestScheduler.credentials("node/" + id + "/" + cls.name().substring("SECURITY_CLASS_".length())))
         .build()
         .start();
     await().atMost(Duration.ofSeconds(30)).until(() -> fleet.connectedCount() == 40);

@@ -55,12 +55,16 @@ class FaultsIT {
   @Test
   void aJobOnAnAgentKilledWithSigkillIsRequeuedAfterTheNodeTimeoutAndCompletesElsewhere() throws Exception {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path tls = work.resolve("doomed-tls");
+    java.nio.file.Files.createDirectories(tls);
+    java.nio.file.Files.writeString(tls.resolve("ca.pem"), TestScheduler.CA.certificatePem());
+    TestScheduler.CA.issueClient("node", "doomed-1", "CERTIFIED").save(tls, "node-doomed-1");
     Process doomed = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
         "io.hearth.worker.WorkerMain", "agent",
         "--scheduler", "127.0.0.1:" + hearth.port(),
         "--node-id", "doomed-1", "--kind", "DATACENTER", "--security-class", "CERTIFIED",
         "--cores", "2", "--region", "kill-test", "--work-dir", work.resolve("doomed").toString(),
-        "--telemetry-interval-ms", "200")
+        "--telemetry-interval-ms", "200", "--tls-dir", tls.toString())
         .redirectErrorStream(true)
         .redirectOutput(work.resolve("doomed.log").toFile())
         .start();

@@ -45,7 +45,7 @@ class FencingIT {
 
   @Test
   void refusesAStaleFencingTokenAndAcceptsTheCurrentOne() throws Exception {
-    try (RawNode node = new RawNode(hearth.channel, "dc-fence-1")) {
+    try (RawNode node = new RawNode(hearth, "dc-fence-1", "CERTIFIED")) {
       node.send(RawNode.hello("dc-fence-1", NodeKind.NODE_KIND_DATACENTER, SecurityClass.SECURITY_CLASS_CERTIFIED, 8).build());
       node.next(SchedulerMessage.BodyCase.WELCOME, Duration.ofSeconds(10));
       Job job = acme.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("fence-1", "true")
@@ -80,8 +80,8 @@ class FencingIT {
 
   @Test
   void refusesAReportFromANodeThatDoesNotHoldTheAttempt() throws Exception {
-    try (RawNode holder = new RawNode(hearth.channel, "dc-fence-2");
-        RawNode intruder = new RawNode(hearth.channel, "dc-fence-3")) {
+    try (RawNode holder = new RawNode(hearth, "dc-fence-2", "CERTIFIED");
+        RawNode intruder = new RawNode(hearth, "dc-fence-3", "OPEN")) {
       holder.send(RawNode.hello("dc-fence-2", NodeKind.NODE_KIND_DATACENTER, SecurityClass.SECURITY_CLASS_CERTIFIED, 8)
           .setRegion("only-here").build());
       holder.next(SchedulerMessage.BodyCase.WELCOME, Duration.ofSeconds(10));
@@ -100,7 +100,7 @@ class FencingIT {
 
   @Test
   void aNodeCannotSpeakForAnotherNode() throws Exception {
-    try (RawNode liar = new RawNode(hearth.channel, "dc-fence-4")) {
+    try (RawNode liar = new RawNode(hearth, "dc-fence-4", "OPEN")) {
       liar.send(RawNode.hello("somebody-else", NodeKind.NODE_KIND_DATACENTER, SecurityClass.SECURITY_CLASS_OPEN, 4).build());
       await().atMost(Duration.ofSeconds(10)).until(() -> liar.error != null);
       assertThat(io.grpc.Status.fromThrowable(liar.error).getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
@@ -110,7 +110,7 @@ class FencingIT {
 
   @Test
   void refusesAHelloOutOfBoundsNamingTheField() throws Exception {
-    try (RawNode bad = new RawNode(hearth.channel, "dc-fence-5")) {
+    try (RawNode bad = new RawNode(hearth, "dc-fence-5", "OPEN")) {
       bad.send(RawNode.hello("dc-fence-5", NodeKind.NODE_KIND_DATACENTER, SecurityClass.SECURITY_CLASS_OPEN, 0).build());
       await().atMost(Duration.ofSeconds(10)).until(() -> bad.error != null);
       assertThat(io.grpc.Status.fromThrowable(bad.error).getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);

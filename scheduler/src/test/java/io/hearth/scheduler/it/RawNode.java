@@ -27,12 +27,14 @@ final class RawNode implements AutoCloseable {
   final StreamObserver<NodeMessage> up;
   volatile Throwable error;
 
-  RawNode(ManagedChannel channel, String nodeId) {
+  /** A node whose certificate attests {@code attestedClass} (e.g. "CERTIFIED"). */
+  RawNode(TestScheduler hearth, String nodeId, String attestedClass) {
+    this(hearth.channel("node/" + nodeId + "/" + attestedClass));
+  }
+
+  RawNode(ManagedChannel channel) {
     NodeServiceGrpc.NodeServiceStub stub = NodeServiceGrpc.newStub(channel);
-    io.grpc.Metadata md = new io.grpc.Metadata();
-    md.put(io.hearth.scheduler.api.IdentityInterceptor.IDENTITY_HEADER, "node/" + nodeId);
-    up = stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
-        .connect(new StreamObserver<>() {
+    up = stub.connect(new StreamObserver<>() {
           @Override public void onNext(SchedulerMessage m) { received.add(m); }
           @Override public void onError(Throwable t) { error = t; }
           @Override public void onCompleted() {}

@@ -47,7 +47,7 @@ class StandardServicesIT {
 
   @Test
   void healthCheckingAnswersServing() {
-    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(hearth.channel);
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(hearth.channel("tenant/acme"));
     assertThat(health.check(HealthCheckRequest.newBuilder().setService("hearth.v1.JobService").build()).getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
@@ -57,7 +57,7 @@ class StandardServicesIT {
   @Test
   void reflectionListsHearthServices() throws Exception {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(hearth.channel)
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(hearth.channel("tenant/acme"))
         .serverReflectionInfo(new StreamObserver<>() {
           @Override public void onNext(ServerReflectionResponse r) { answer.complete(r); }
           @Override public void onError(Throwable t) { answer.completeExceptionally(t); }
@@ -73,15 +73,14 @@ class StandardServicesIT {
   @Test
   void aWatcherSeesEveryStateOfItsJobAndNothingOfOtherTenants() throws Exception {
     BlockingQueue<JobEvent> seen = new LinkedBlockingQueue<>();
-    var watchCall = TestScheduler.as(JobServiceGrpc.newStub(hearth.channel), "tenant/watcher")
-        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    var watchCall = JobServiceGrpc.newStub(hearth.channel("tenant/watcher")).withDeadlineAfter(60, TimeUnit.SECONDS);
     io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
     ctx.run(() -> watchCall.watchJobs(WatchJobsRequest.getDefaultInstance(), new StreamObserver<>() {
       @Override public void onNext(JobEvent e) { seen.add(e); }
       @Override public void onError(Throwable t) {}
       @Override public void onCompleted() {}
     }));
-    try (RawNode node = new RawNode(hearth.channel, "watch-node")) {
+    try (RawNode node = new RawNode(hearth, "watch-node", "CERTIFIED")) {
       node.send(RawNode.hello("watch-node", NodeKind.NODE_KIND_DATACENTER, SecurityClass.SECURITY_CLASS_CERTIFIED, 4)
           .setRegion("watch-region").build());
       node.next(SchedulerMessage.BodyCase.WELCOME, Duration.ofSeconds(10));

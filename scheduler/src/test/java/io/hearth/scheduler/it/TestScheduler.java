@@ -1,44 +1,76 @@
 package io.hearth.scheduler.it;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.AbstractStub;
-import io.grpc.stub.MetadataUtils;
+import io.grpc.TlsChannelCredentials;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.api.v1.Tier;
 import io.hearth.api.v1.Workload;
+import io.hearth.certs.DevCa;
 import io.hearth.scheduler.HearthScheduler;
-import io.hearth.scheduler.api.IdentityInterceptor;
 import io.hearth.scheduler.config.SchedulerOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A real scheduler member on loopback for integration tests: free ports, its own Hazelcast
- * cluster name (so members of parallel tests never join each other) and a client channel.
+ * A real scheduler member on loopback for integration tests: mutual TLS with a test CA, free ports,
+ * its own Hazelcast cluster name (so members of parallel tests never join each other), and one
+ * client channel per identity (each with that identity's certificate).
  */
 public final class TestScheduler implements AutoCloseable {
 
+  /** The CA of every test scheduler and client in this JVM. */
+  public static final DevCa CA = DevCa.create("Hearth test CA");
+  private static final Path TLS = writeServerTls();
+
   public final HearthScheduler scheduler;
-  public final ManagedChannel channel;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
   private TestScheduler(HearthScheduler scheduler) {
     this.scheduler = scheduler;
-    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", scheduler.grpcPort()).usePlaintext().build();
+  }
+
+  private static Path writeServerTls() {
+    try {
+      Path dir = Files.createTempDirectory("hearth-test-tls-");
+      CA.save(dir);
+      CA.issueServer("scheduler", List.of("localhost"), List.of("127.0.0.1")).save(dir, "scheduler");
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static SchedulerOptions.Builder options() {
-    return SchedulerOptions.builder()
-        .grpcPort(0)
-        .httpPort(0)
-        .clusterName("hearth-test-" + UUID.randomUUID())
-        .clusterPort(15701)
-        .nodeTimeout(Duration.ofSeconds(3))
-        .telemetryInterval(Duration.ofMillis(200))
-        .sweepInterval(Duration.ofMillis(200));
+    try {
+      return SchedulerOptions.builder()
+          .grpcPort(0)
+          .httpPort(0)
+          .clusterName("hearth-test-" + UUID.randomUUID())
+          .clusterPort(15701)
+          .nodeTimeout(Duration.ofSeconds(3))
+          .telemetryInterval(Duration.ofMillis(200))
+          .sweepInterval(Duration.ofMillis(200))
+          .tls(TLS.resolve("scheduler.pem").toString(), TLS.resolve("scheduler-key.pem").toString(),
+              TLS.resolve(DevCa.CA_CERT).toString())
+          .auditFile(Files.createTempFile("hearth-audit-", ".log").toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static TestScheduler start(SchedulerOptions options) {
@@ -49,16 +81,51 @@ public final class TestScheduler implements AutoCloseable {
     return scheduler.grpcPort();
   }
 
-  public JobServiceGrpc.JobServiceBlockingStub jobs(String identity) {
-    return as(JobServiceGrpc.newBlockingStub(channel), identity);
+  /** TLS credentials of {@code role/id}; node identities are attested SEALED unless given as node/id/CLASS. */
+  public static ChannelCredentials credentials(String identity) {
+    String[] parts = identity.split("/");
+    String cls = parts[0].equals("node") ? (parts.length > 2 ? parts[2] : "SEALED") : null;
+    DevCa.Issued issued = CA.issueClient(parts[0], parts[1], cls);
+    return credentials(issued.certificatePem(), issued.keyPem(), CA.certificatePem());
   }
 
-  public static <S extends AbstractStub<S>> S as(S stub, String identity) {
-    Metadata md = new Metadata();
-    md.put(IdentityInterceptor.IDENTITY_HEADER, identity);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-        .withDeadlineAfter(java.time.Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  static ChannelCredentials credentials(String cert, String key, String ca) {
+    try {
+      TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder().trustManager(stream(ca));
+      if (cert != null) {
+        b.keyManager(stream(cert), stream(key));
+      }
+      return b.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
+
+  private static ByteArrayInputStream stream(String pem) {
+    return new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A channel authenticated as {@code identity} (e.g. tenant/acme, node/n1/CERTIFIED), shared per identity. */
+  public ManagedChannel channel(String identity) {
+    return channels.computeIfAbsent(identity, id -> newChannel(credentials(id)));
+  }
+
+  public ManagedChannel newChannel(ChannelCredentials credentials) {
+    return Grpc.newChannelBuilderForAddress("127.0.0.1", port(), credentials).build();
+  }
+
+  /** A blocking JobService stub for {@code identity}; every call gets its own 30 s deadline. */
+  public JobServiceGrpc.JobServiceBlockingStub jobs(String identity) {
+    return JobServiceGrpc.newBlockingStub(channel(identity)).withInterceptors(PER_CALL_DEADLINE);
+  }
+
+  static final io.grpc.ClientInterceptor PER_CALL_DEADLINE = new io.grpc.ClientInterceptor() {
+    @Override
+    public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+        io.grpc.CallOptions options, io.grpc.Channel next) {
+      return next.newCall(method, options.withDeadlineAfter(30, TimeUnit.SECONDS));
+    }
+  };
 
   /** A small valid spec running {@code argv}. */
   public static JobSpec.Builder spec(String requestId, String... argv) {
@@ -74,7 +141,7 @@ public final class TestScheduler implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.shutdownNow();
+    channels.values().forEach(ManagedChannel::shutdownNow);
     scheduler.close();
   }
 }

@@ -59,6 +59,7 @@ final class AttemptSupervisor {
   private final int completedHistory;
   private final Listener listener;
   private final Map<String, String> agentEnv;
+  private final SecretStore secrets;
 
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
   /** Guarded by itself; oldest first, bounded by completedHistory. */
@@ -67,8 +68,9 @@ final class AttemptSupervisor {
 
   AttemptSupervisor(String nodeId, Path workDir, Executor context, ScheduledExecutorService timer,
       Clock clock, Duration cancelGrace, int completedHistory, Listener listener,
-      Map<String, String> agentEnv) {
+      Map<String, String> agentEnv, SecretStore secrets) {
     this.nodeId = nodeId;
+    this.secrets = secrets;
     this.workDir = workDir;
     this.context = context;
     this.timer = timer;
@@ -132,10 +134,21 @@ final class AttemptSupervisor {
       finish(attempt, AttemptState.ATTEMPT_STATE_FAILED, -1, "workload has no argv");
       return;
     }
-    if (w.getSecretsCount() > 0) {
-      finish(attempt, AttemptState.ATTEMPT_STATE_FAILED, -1,
-          "secret references are not supported by this agent yet");
-      return;
+    // Secret values live only in this map and the child's environment: never logged, never reported.
+    Map<String, String> secretEnv = new java.util.HashMap<>();
+    for (io.hearth.api.v1.SecretRef ref : w.getSecretsList()) {
+      java.util.Optional<String> value;
+      try {
+        value = secrets.resolve(ref.getKey());
+      } catch (RuntimeException e) {
+        value = java.util.Optional.empty();
+      }
+      if (value.isEmpty()) {
+        finish(attempt, AttemptState.ATTEMPT_STATE_FAILED, -1,
+            "secret key '" + ref.getKey() + "' not found in this node's secret store");
+        return;
+      }
+      secretEnv.put(ref.getEnvName(), value.get());
     }
     ProcessBuilder pb = new ProcessBuilder(w.getArgvList());
     try {
@@ -155,6 +168,7 @@ final class AttemptSupervisor {
       env.put("HOME", dir.toString());
       env.put("TMPDIR", dir.toString());
       env.putAll(w.getEnvironmentMap());
+      env.putAll(secretEnv);
       env.put("HEARTH_JOB_ID", a.getJobId());
       env.put("HEARTH_ATTEMPT", Integer.toString(a.getAttempt()));
       env.put("HEARTH_FENCING_TOKEN", Long.toString(a.getFencingToken()));

@@ -68,8 +68,6 @@ import org.slf4j.LoggerFactory;
 public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
 
-  public static final Metadata.Key<String> IDENTITY_HEADER =
-      Metadata.Key.of("x-hearth-identity", Metadata.ASCII_STRING_MARSHALLER);
   public static final String AGENT_VERSION = versionOrDefault();
   public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(5);
@@ -138,7 +136,9 @@ public final class NodeAgent implements AutoCloseable {
       this.channel = b.channel;
       this.ownsChannel = false;
     } else {
-      this.channel = ManagedChannelBuilder.forTarget(b.target).usePlaintext().build();
+      this.channel = b.credentials != null
+          ? io.grpc.Grpc.newChannelBuilder(b.target, b.credentials).build()
+          : ManagedChannelBuilder.forTarget(b.target).usePlaintext().build();
       this.ownsChannel = true;
     }
     if (b.executor != null) {
@@ -153,11 +153,8 @@ public final class NodeAgent implements AutoCloseable {
       this.ownsTimer = true;
     }
     this.context = new SerialExecutor(timer);
-    Metadata headers = new Metadata();
-    headers.put(IDENTITY_HEADER, "node/" + b.nodeId);
-    this.stub = NodeServiceGrpc.newStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .withExecutor(context);
+    // The node's identity and attested security class travel in its TLS client certificate.
+    this.stub = NodeServiceGrpc.newStub(channel).withExecutor(context);
     this.clock = b.clock;
     this.random = b.random != null ? b.random : new Random();
     this.backoff = new Backoff(b.backoffInitial, b.backoffMax, random);
@@ -175,7 +172,7 @@ public final class NodeAgent implements AutoCloseable {
           public void report(AttemptUpdate update) {
             sendUpdate(update);
           }
-        }, b.environment);
+        }, b.environment, b.secrets);
     this.lastReading = thermostat.current();
   }
 
@@ -654,6 +651,8 @@ public final class NodeAgent implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Random random;
     private Map<String, String> environment = System.getenv();
+    private io.grpc.ChannelCredentials credentials;
+    private SecretStore secrets = SecretStore.none();
 
     private Builder() {}
 
@@ -695,6 +694,11 @@ public final class NodeAgent implements AutoCloseable {
       }
       this.kind = kind;
       return this;
+    }
+
+    /** The class this node will claim in its hello (the certificate's attestation is what counts). */
+    public SecurityClass securityClassValue() {
+      return securityClass;
     }
 
     public Builder securityClass(SecurityClass securityClass) {
@@ -816,6 +820,18 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /** The agent's environment, from which PATH, LANG, LC_ALL and TZ pass to jobs. */
+    /** TLS credentials (the node's client certificate and the scheduler's CA) for the channel the agent builds. */
+    public Builder credentials(io.grpc.ChannelCredentials credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    /** Where secret references are resolved; default: none (jobs with secrets fail with a reason). */
+    public Builder secrets(SecretStore secrets) {
+      this.secrets = java.util.Objects.requireNonNull(secrets, "secrets");
+      return this;
+    }
+
     public Builder environment(Map<String, String> environment) {
       this.environment = Map.copyOf(environment);
       return this;

@@ -66,6 +66,9 @@ public final class FleetSimulator implements AutoCloseable {
     List<ManagedChannel> channels = new ArrayList<>();
     if (b.channel != null) {
       channels.add(b.channel);
+    } else if (b.credentials != null) {
+      // Each node proves its own identity with its own certificate: one TLS connection per node.
+      channels.add(null);
     } else {
       int n = (b.count + b.agentsPerChannel - 1) / b.agentsPerChannel;
       for (int i = 0; i < n; i++) {
@@ -84,7 +87,6 @@ public final class FleetSimulator implements AutoCloseable {
       NodeKind kind = kinds.get(i);
       int no = ++perKind[kind.getNumber()];
       NodeAgent.Builder ab = NodeAgent.builder()
-          .channel(channels.get(i % channels.size()))
           .executor(executor)
           .kind(kind)
           .region(b.region)
@@ -107,7 +109,16 @@ public final class FleetSimulator implements AutoCloseable {
           radiator(ab, rnd, b, no);
       }
       ab.nodeId(nodeId).workDir(b.workDir.resolve(nodeId));
+      if (channels.get(i % channels.size()) != null) {
+        ab.channel(channels.get(i % channels.size()));
+      }
       b.customizer.accept(ab);
+      if (b.credentials != null && b.channel == null) {
+        ManagedChannel own = io.grpc.Grpc.newChannelBuilder(b.target, b.credentials.apply(nodeId, ab.securityClassValue()))
+            .build();
+        ownedChannels.add(own);
+        ab.channel(own);
+      }
       NodeAgent agent = ab.build();
       list.add(agent);
       map.put(nodeId, agent);
@@ -254,12 +265,23 @@ public final class FleetSimulator implements AutoCloseable {
     private String prefix = "sim";
     private String region = "fr-paris";
     private Consumer<NodeAgent.Builder> customizer = ab -> {};
+    private java.util.function.BiFunction<String, io.hearth.api.v1.SecurityClass, io.grpc.ChannelCredentials> credentials;
 
     private Builder() {}
 
     /** Scheduler address {@code host:port} (plaintext); the simulator owns its channels. */
     public Builder scheduler(String hostPort) {
       this.target = Check.text("scheduler", hostPort, 3, 512);
+      return this;
+    }
+
+    /**
+     * TLS credentials per node (its own client certificate, which attests its security class): each
+     * agent then gets its own connection, owned and closed by the simulator.
+     */
+    public Builder credentials(
+        java.util.function.BiFunction<String, io.hearth.api.v1.SecurityClass, io.grpc.ChannelCredentials> credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 

@@ -33,7 +33,9 @@ class AttemptSupervisorTest {
   private AttemptSupervisor supervisor;
 
   @BeforeEach
-  void setUp() {
+  void setUp() throws Exception {
+    Path secretsDir = java.nio.file.Files.createDirectories(workDir.resolve("secrets"));
+    java.nio.file.Files.writeString(secretsDir.resolve("db-password"), "s3cr3t-v4lue\n");
     timer = Executors.newScheduledThreadPool(1);
     context = new SerialExecutor(timer);
     supervisor = new AttemptSupervisor("node-1", workDir, context, timer, Clock.systemUTC(),
@@ -47,7 +49,7 @@ class AttemptSupervisorTest {
           public void report(AttemptUpdate update) {
             updates.add(update);
           }
-        }, System.getenv());
+        }, System.getenv(), SecretStore.directory(secretsDir));
   }
 
   @AfterEach
@@ -205,20 +207,36 @@ class AttemptSupervisorTest {
   }
 
   @Test
-  void secretsAreRefusedClearly() {
+  void aMissingSecretFailsTheAttemptNamingTheKey() {
     Assignment a = assignment("job-11", 11, "true").toBuilder()
         .setWorkload(Workload.newBuilder().addArgv("true")
             .addSecrets(io.hearth.api.v1.SecretRef.newBuilder().setEnvName("TOKEN").setKey("k")))
         .build();
     start(a);
     await().atMost(WAIT).until(() -> statesOf("job-11").contains(AttemptState.ATTEMPT_STATE_FAILED));
-    assertThat(last("job-11").getMessage()).contains("secret");
+    assertThat(last("job-11").getMessage()).isEqualTo("secret key 'k' not found in this node's secret store");
+  }
+
+  @Test
+  void aSecretReachesTheProcessEnvironmentAndNoReport() {
+    Assignment a = assignment("job-12", 12, "sh", "-c", "test \"$DB_PASSWORD\" = s3cr3t-v4lue").toBuilder()
+        .setWorkload(Workload.newBuilder().addArgv("sh").addArgv("-c").addArgv("test \"$DB_PASSWORD\" = s3cr3t-v4lue")
+            .addSecrets(io.hearth.api.v1.SecretRef.newBuilder().setEnvName("DB_PASSWORD").setKey("db-password")))
+        .build();
+    start(a);
+    await().atMost(WAIT).until(() -> statesOf("job-12").contains(AttemptState.ATTEMPT_STATE_SUCCEEDED));
+    assertThat(updates).noneMatch(u -> u.toString().contains("s3cr3t"));
+  }
+
+  @Test
+  void aSecretKeyCannotReachOutsideTheStore() {
+    assertThat(SecretStore.directory(workDir.resolve("secrets")).resolve("../secrets/db-password")).isEmpty();
+    assertThat(SecretStore.directory(workDir.resolve("secrets")).resolve("db-password")).contains("s3cr3t-v4lue");
   }
 
   @Test
   void safeNameKeepsTheDirectoryInsideTheWorkDir() {
     assertThat(AttemptSupervisor.safeName("../../etc")).isEqualTo(".._.._etc");
     assertThat(AttemptSupervisor.safeName("")).isEqualTo("_");
-    assertThat(Map.of()).isEmpty();
   }
 }

@@ -50,6 +50,7 @@ class NodeAgentTest {
     return NodeAgent.builder()
         .nodeId(nodeId)
         .scheduler(scheduler.target())
+        .credentials(TestScheduler.credentialsFor(nodeId, "SEALED"))
         .kind(NodeKind.NODE_KIND_RADIATOR)
         .securityClass(SecurityClass.SECURITY_CLASS_SEALED)
         .cores(4).memoryMib(8192).maxWatts(500).wattsPerCore(150)

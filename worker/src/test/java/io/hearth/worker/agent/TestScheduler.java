@@ -24,13 +24,31 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A minimal scheduler for tests: a real gRPC server on 127.0.0.1 that records every Connect
- * stream (its identity header and the messages received), answers each Hello with a Welcome, and
- * lets the test push scheduler messages down a stream. Can be stopped and restarted on the same
- * port.
+ * A minimal scheduler for tests: a real gRPC server on 127.0.0.1 with mutual TLS from a test CA,
+ * that records every Connect stream (the identity of its client certificate and the messages
+ * received), answers each Hello with a Welcome, and lets the test push scheduler messages down a
+ * stream. Can be stopped and restarted on the same port.
  */
 public final class TestScheduler implements AutoCloseable {
   static final Context.Key<String> IDENTITY = Context.key("identity");
+
+  /** The CA of every test scheduler and agent in this JVM. */
+  public static final io.hearth.certs.DevCa CA = io.hearth.certs.DevCa.create("worker test CA");
+  private static final io.hearth.certs.DevCa.Issued SERVER =
+      CA.issueServer("test-scheduler", List.of("localhost"), List.of("127.0.0.1"));
+
+  /** Client credentials of node {@code nodeId} attested as {@code securityClass} (e.g. "SEALED"). */
+  public static io.grpc.ChannelCredentials credentialsFor(String nodeId, String securityClass) {
+    io.hearth.certs.DevCa.Issued i = CA.issueClient("node", nodeId, securityClass);
+    return Tls.fromPem(i.certificatePem(), i.keyPem(), i.caPem());
+  }
+
+  /** Writes a --tls-dir for node {@code nodeId} as hearth-certs would. */
+  public static void writeNodeTls(java.nio.file.Path dir, String nodeId, String securityClass) throws IOException {
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(dir.resolve("ca.pem"), CA.certificatePem());
+    CA.issueClient("node", nodeId, securityClass).save(dir, "node-" + nodeId);
+  }
 
   /** One Connect call as the server saw it. */
   public static final class Stream {
@@ -67,7 +85,19 @@ public final class TestScheduler implements AutoCloseable {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
-        String id = headers.get(NodeAgent.IDENTITY_HEADER);
+        String id = null;
+        try {
+          javax.net.ssl.SSLSession ssl = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+          java.security.cert.X509Certificate peer = (java.security.cert.X509Certificate) ssl.getPeerCertificates()[0];
+          for (List<?> san : peer.getSubjectAlternativeNames()) {
+            String v = String.valueOf(san.get(1));
+            if (v.startsWith("hearth://node/")) {
+              id = v.substring("hearth://".length());
+            }
+          }
+        } catch (Exception e) {
+          id = "unverified";
+        }
         return Contexts.interceptCall(Context.current().withValue(IDENTITY, id), call, headers, next);
       }
     };
@@ -106,13 +136,22 @@ public final class TestScheduler implements AutoCloseable {
         };
       }
     };
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+    io.grpc.ServerCredentials tls = io.grpc.TlsServerCredentials.newBuilder()
+        .keyManager(stream(SERVER.certificatePem()), stream(SERVER.keyPem()))
+        .trustManager(stream(CA.certificatePem()))
+        .clientAuth(io.grpc.TlsServerCredentials.ClientAuth.REQUIRE)
+        .build();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port), tls)
         .withOption(ChannelOption.SO_REUSEADDR, true)
         .addService(ServerInterceptors.intercept(impl, captureIdentity))
         .build()
         .start();
     port = server.getPort();
     return this;
+  }
+
+  private static java.io.InputStream stream(String pem) {
+    return new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   public int port() {

@@ -39,6 +39,7 @@ class FleetSimulatorTest {
 
   private FleetSimulator.Builder fleet(int count) {
     return FleetSimulator.builder().scheduler(scheduler.target()).count(count).seed(7)
+        .credentials((id, cls) -> TestScheduler.credentialsFor(id, cls.name().substring("SECURITY_CLASS_".length())))
         .workDir(workDir).outdoorC(25).agentsPerChannel(8);
   }
 

@@ -1,0 +1,106 @@
+package io.hearth.scheduler.api;
+
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a verified client certificate into an {@link Identity}. The certificate chain must lead to
+ * the Hearth CA (PKIX, no revocation source in dev mode); the identity is the certificate's
+ * {@code hearth://ROLE/ID} URI subject alternative name, and a node's security class is the CA's
+ * attestation {@code hearth://security-class/CLASS}, never what the node says of itself.
+ * Stateless and thread-safe.
+ */
+public final class CertificateIdentities {
+
+  private static final List<String> CLASSES = List.of("OPEN", "SEALED", "CONTROLLED", "CERTIFIED");
+  private static final int URI_SAN = 6;
+
+  private final X509Certificate ca;
+  private final Set<TrustAnchor> anchors;
+
+  public CertificateIdentities(X509Certificate ca) {
+    this.ca = ca;
+    this.anchors = Set.of(new TrustAnchor(ca, null));
+  }
+
+  public X509Certificate ca() {
+    return ca;
+  }
+
+  /** The identity the chain proves, or a HearthException(UNAUTHENTICATED) saying why not. */
+  public Identity verify(X509Certificate[] chain) {
+    if (chain == null || chain.length == 0) {
+      throw HearthException.unauthenticated("no client certificate (expected: one issued by the Hearth CA)");
+    }
+    try {
+      CertificateFactory cf = CertificateFactory.getInstance("X.509");
+      PKIXParameters params = new PKIXParameters(anchors);
+      params.setRevocationEnabled(false);
+      CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(List.of(chain)), params);
+    } catch (GeneralSecurityException e) {
+      throw HearthException.unauthenticated("client certificate not trusted: not issued by the Hearth CA or expired");
+    }
+    return identityOf(chain[0]);
+  }
+
+  static Identity identityOf(X509Certificate cert) {
+    Identity.Role role = null;
+    String id = null;
+    int securityClass = 0;
+    Collection<List<?>> sans;
+    try {
+      sans = cert.getSubjectAlternativeNames();
+    } catch (java.security.cert.CertificateParsingException e) {
+      throw HearthException.unauthenticated("client certificate has unreadable subject alternative names");
+    }
+    if (sans != null) {
+      for (List<?> san : sans) {
+        if (!(san.get(0) instanceof Integer type) || type != URI_SAN) {
+          continue;
+        }
+        URI uri;
+        try {
+          uri = URI.create((String) san.get(1));
+        } catch (IllegalArgumentException e) {
+          continue;
+        }
+        if (!"hearth".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
+          continue;
+        }
+        String value = uri.getPath().substring(1);
+        if (uri.getHost().equals("security-class")) {
+          securityClass = CLASSES.indexOf(value) + 1;
+          continue;
+        }
+        for (Identity.Role r : Identity.Role.values()) {
+          if (r.word().equals(uri.getHost())) {
+            if (role != null) {
+              throw HearthException.unauthenticated("client certificate names more than one hearth:// identity");
+            }
+            role = r;
+            id = value;
+          }
+        }
+      }
+    }
+    if (role == null) {
+      throw HearthException.unauthenticated("client certificate has no hearth://ROLE/ID identity");
+    }
+    if (role == Identity.Role.NODE && securityClass == 0) {
+      throw HearthException.unauthenticated("node certificate has no hearth://security-class/CLASS attestation");
+    }
+    try {
+      return new Identity(role, id, role == Identity.Role.NODE ? securityClass : 0);
+    } catch (IllegalArgumentException e) {
+      throw HearthException.unauthenticated("client certificate identity: " + e.getMessage());
+    }
+  }
+}
