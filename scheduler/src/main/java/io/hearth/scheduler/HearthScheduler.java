@@ -11,6 +11,7 @@ import io.hearth.api.v1.NodeServiceGrpc;
 import io.hearth.scheduler.api.CallLimits;
 import io.hearth.scheduler.api.CertificateIdentities;
 import io.hearth.scheduler.api.IdentityInterceptor;
+import io.hearth.scheduler.api.StrictParsing;
 import io.hearth.scheduler.api.TlsSetup;
 import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.api.JobServiceImpl;
@@ -101,8 +102,10 @@ public final class HearthScheduler implements AutoCloseable {
               TlsSetup.serverCredentials(options.tlsCert(), options.tlsKey(), clientCa))
           .maxInboundMessageSize(options.maxInboundMessageBytes())
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
-          .addService(ServerInterceptors.intercept(new JobServiceImpl(store, placer, events, clock, audit), identity))
-          .addService(ServerInterceptors.intercept(new NodeServiceImpl(options, store, placer, clock), identity))
+          .addService(ServerInterceptors.intercept(
+              StrictParsing.wrap(new JobServiceImpl(store, placer, events, clock, audit).bindService()), identity))
+          .addService(ServerInterceptors.intercept(
+              StrictParsing.wrap(new NodeServiceImpl(options, store, placer, clock).bindService()), identity))
           .addService(ServerInterceptors.intercept(health.getHealthService(), identity))
           .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), identity))
           .build()
