@@ -39,6 +39,7 @@ public final class SchedulerOptions {
   public static final double DEFAULT_REQUEST_BURST = 20_000;
   public static final int DEFAULT_STREAMS_PER_IDENTITY = 16;
   public static final String DEFAULT_AUDIT_FILE = "hearth-data/audit.log";
+  public static final Duration DEFAULT_PREEMPTION_GRACE = Duration.ofSeconds(10);
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -67,6 +68,9 @@ public final class SchedulerOptions {
           "a heater takes a job only if its heat headroom covers this fraction of the job's watts"),
       new Setting("placement.donated-on-datacenter", "HEARTH_PLACEMENT_DONATED_ON_DATACENTER",
           String.valueOf(DEFAULT_DONATED_ON_DATACENTER), "operator policy: may DONATED jobs run on data-center nodes"),
+      new Setting("placement.preemption-grace-ms", "HEARTH_PLACEMENT_PREEMPTION_GRACE_MS",
+          String.valueOf(DEFAULT_PREEMPTION_GRACE.toMillis()),
+          "a preempted process gets SIGTERM, then SIGKILL after this long, ms"),
       new Setting("tls.cert", "HEARTH_TLS_CERT", "", "the scheduler's certificate chain, PEM file (required)"),
       new Setting("tls.key", "HEARTH_TLS_KEY", "", "the scheduler's private key, PKCS#8 PEM file (required)"),
       new Setting("tls.ca", "HEARTH_TLS_CA", "", "the CA that issues client certificates, PEM file (required)"),
@@ -100,6 +104,7 @@ public final class SchedulerOptions {
   private final double requestBurst;
   private final int streamsPerIdentity;
   private final String auditFile;
+  private final Duration preemptionGrace;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -132,6 +137,7 @@ public final class SchedulerOptions {
     requestBurst = b.requestBurst;
     streamsPerIdentity = checkRange("limits.streams-per-identity", b.streamsPerIdentity, 1, 100_000);
     auditFile = checkNotBlank("audit.file", b.auditFile);
+    preemptionGrace = checkDuration("placement.preemption-grace-ms", b.preemptionGrace, 0, 3_600_000);
   }
 
   /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
@@ -215,6 +221,7 @@ public final class SchedulerOptions {
   public double requestBurst() { return requestBurst; }
   public int streamsPerIdentity() { return streamsPerIdentity; }
   public String auditFile() { return auditFile; }
+  public Duration preemptionGrace() { return preemptionGrace; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -239,6 +246,7 @@ public final class SchedulerOptions {
     b.requestBurst = requestBurst;
     b.streamsPerIdentity = streamsPerIdentity;
     b.auditFile = auditFile;
+    b.preemptionGrace = preemptionGrace;
     return b;
   }
 
@@ -291,6 +299,7 @@ public final class SchedulerOptions {
     private double requestBurst = DEFAULT_REQUEST_BURST;
     private int streamsPerIdentity = DEFAULT_STREAMS_PER_IDENTITY;
     private String auditFile = DEFAULT_AUDIT_FILE;
+    private Duration preemptionGrace = DEFAULT_PREEMPTION_GRACE;
 
     private Builder() {}
 
@@ -314,6 +323,7 @@ public final class SchedulerOptions {
     public Builder requestBurst(double v) { requestBurst = v; return this; }
     public Builder streamsPerIdentity(int v) { streamsPerIdentity = v; return this; }
     public Builder auditFile(String v) { auditFile = v; return this; }
+    public Builder preemptionGrace(Duration v) { preemptionGrace = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -339,6 +349,7 @@ public final class SchedulerOptions {
         case "limits.burst" -> requestBurst = parse(key, value, Double::parseDouble, "a number");
         case "limits.streams-per-identity" -> streamsPerIdentity = parseInt(key, value);
         case "audit.file" -> auditFile = value;
+        case "placement.preemption-grace-ms" -> preemptionGrace = Duration.ofMillis(parseLong(key, value));
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;

@@ -149,6 +149,25 @@ public final class JobLifecycle {
     }
   }
 
+  /**
+   * The scheduler stops the current attempt to make room for a higher tier or because its room no
+   * longer wants heat: the attempt is PREEMPTED and the job back in the queue, without using one of
+   * its attempts. Null when the token is not the current, running attempt's.
+   */
+  public static Job preempt(Job job, long token, String why, Instant now) {
+    if (job.getAttemptsCount() == 0 || isTerminal(job.getState())) {
+      return null;
+    }
+    int last = job.getAttemptsCount() - 1;
+    Attempt current = job.getAttempts(last);
+    if (current.getFencingToken() != token || isEnded(current.getState())) {
+      return null;
+    }
+    Timestamp t = timestamp(now);
+    Attempt a = current.toBuilder().setState(AttemptState.ATTEMPT_STATE_PREEMPTED).setEndedAt(t).setReason(why).build();
+    return job.toBuilder().setAttempts(last, a).setState(JobState.JOB_STATE_QUEUED).setUpdatedAt(t).build();
+  }
+
   /** The node holding the current attempt was lost: the attempt is LOST and the job requeued (or FAILED). */
   public static Job lose(Job job, long token, String why, Instant now) {
     if (job.getAttemptsCount() == 0 || isTerminal(job.getState()) && job.getState() != JobState.JOB_STATE_CANCELLED) {

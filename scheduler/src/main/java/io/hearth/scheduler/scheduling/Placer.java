@@ -20,6 +20,9 @@ import io.hearth.scheduler.placement.NodeSpec;
 import io.hearth.scheduler.placement.NodeStates;
 import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.Refusal;
+import io.hearth.scheduler.placement.Tiers;
+import io.hearth.scheduler.placement.filter.PlacementFilter;
+import io.hearth.api.v1.Preemption;
 import io.hearth.scheduler.placement.Rejection;
 import java.time.Clock;
 import java.time.Instant;
@@ -74,9 +77,11 @@ public final class Placer implements AutoCloseable {
   private final AtomicBoolean cycleScheduled = new AtomicBoolean();
   private volatile FleetView view = FleetView.EMPTY;
   private volatile int pendingCount;
+  private long assignments;
+  private long preemptions;
 
-  /** Where an attempt runs; its reservation is keyed by the fencing token. */
-  private record Active(String jobId, String nodeId, long token) {}
+  /** Where an attempt runs and what it holds there; its reservation is keyed by the fencing token. */
+  private record Active(String jobId, String nodeId, long token, JobRequest request, long sequence) {}
 
   /** A queued job with its placement request built once. */
   private static final class Pending {
@@ -280,6 +285,9 @@ public final class Placer implements AutoCloseable {
           continue;
         }
         int slot = engine.place(p.request);
+        if (slot < 0 && p.request.tier < Tiers.DONATED) {
+          slot = preemptFor(p.request);
+        }
         if (slot < 0 || !bind(p, slot)) {
           if (!p.removed) {
             failed.add(p.shape);
@@ -314,7 +322,7 @@ public final class Placer implements AutoCloseable {
     }
     p.removed = true;
     pendingById.remove(p.jobId);
-    activeByToken.put(token, new Active(p.jobId, nodeId, token));
+    activeByToken.put(token, new Active(p.jobId, nodeId, token, p.request, ++assignments));
     node.tokens.add(token);
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
     audit.record("scheduler", "place", after.getJobId(), "node=" + nodeId + " attempt=" + attempt.getNumber()
@@ -329,6 +337,131 @@ public final class Placer implements AutoCloseable {
         .setMemoryMib(spec.getMemoryMib())
         .setWorkload(spec.getWorkload())
         .setMaxRuntime(spec.getMaxRuntime())).build());
+    return true;
+  }
+
+  /**
+   * Makes room for a job of a paid tier that fits nowhere: on the node where stopping the least
+   * important lower-tier work (strictly lower tier, DONATED first, newest first) lets the job pass
+   * every filter, those attempts are preempted (recorded PREEMPTED, requeued, their processes
+   * terminated with a grace period) and the node's slot is returned; -1 when no node can be freed.
+   * Cold path: a scan of the nodes that hold lower-tier work, run only when placement failed.
+   */
+  private int preemptFor(JobRequest job) {
+    int bestSlot = -1;
+    List<Active> bestVictims = null;
+    int bestWorstTier = 0;
+    int bestCores = Integer.MAX_VALUE;
+    for (NodeEntry e : nodes.values()) {
+      if (e.slot < 0 || e.lost || e.tokens.isEmpty() || !passesStaticFilters(e.slot, job)) {
+        continue;
+      }
+      List<Active> lower = new ArrayList<>();
+      for (Long t : e.tokens) {
+        Active a = activeByToken.get(t);
+        if (a != null && a.request().tier > job.tier) {
+          lower.add(a);
+        }
+      }
+      if (lower.isEmpty()) {
+        continue;
+      }
+      // Least important first: the lowest tier, then the most recently started.
+      lower.sort((x, y) -> x.request().tier != y.request().tier ? Integer.compare(y.request().tier, x.request().tier)
+          : Long.compare(y.sequence(), x.sequence()));
+      List<Active> victims = victimsToFit(e, job, lower);
+      if (victims == null) {
+        continue;
+      }
+      int worstTier = victims.stream().mapToInt(a -> a.request().tier).min().orElse(Tiers.DONATED);
+      int cores = victims.stream().mapToInt(a -> a.request().cores).sum();
+      // Prefer stopping only low tiers, then as few cores as possible.
+      if (bestVictims == null || worstTier > bestWorstTier || (worstTier == bestWorstTier && cores < bestCores)) {
+        bestSlot = e.slot;
+        bestVictims = victims;
+        bestWorstTier = worstTier;
+        bestCores = cores;
+      }
+    }
+    if (bestVictims == null) {
+      return -1;
+    }
+    NodeEntry node = nodes.get(engine.nodeId(bestSlot));
+    Instant now = clock.instant();
+    double freedWatts = 0;
+    for (Active v : bestVictims) {
+      String why = "preempted for a " + Tiers.name(job.tier) + " job";
+      release(v.token());
+      freedWatts += v.request().cores * engine.fleet().wattsPerCore(bestSlot);
+      Job after = store.update(v.jobId(), j -> JobLifecycle.preempt(j, v.token(), why, now));
+      if (after != null) {
+        audit.record("scheduler", "preempt", v.jobId(), "node=" + node.nodeId + " token=" + v.token() + " for tier "
+            + Tiers.name(job.tier));
+        preemptions++;
+        enqueue(after);
+      }
+      if (node.session != null) {
+        node.session.send(SchedulerMessage.newBuilder().setPreemption(Preemption.newBuilder()
+            .setJobId(v.jobId()).setFencingToken(v.token()).setReason(why)
+            .setGracePeriod(com.google.protobuf.util.Durations.fromMillis(options.preemptionGrace().toMillis()))).build());
+      }
+    }
+    // The node's last report still counts the stopped attempts' draw; their processes are ending now.
+    var fleet = engine.fleet();
+    engine.updateTelemetry(bestSlot, fleet.heatDemandWatts(bestSlot),
+        Math.max(0, fleet.computeDrawWatts(bestSlot) - freedWatts));
+    LOG.info("preempted {} attempts on node {} for a {} job", bestVictims.size(), node.nodeId, Tiers.name(job.tier));
+    return bestSlot;
+  }
+
+  private boolean passesStaticFilters(int slot, JobRequest job) {
+    for (PlacementFilter f : engine.filters()) {
+      String n = f.name();
+      if (!n.equals("capacity") && !n.equals("exclusivity") && !n.equals("heat-headroom")
+          && !f.accepts(engine.fleet(), slot, job)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The shortest prefix of {@code candidates} whose removal lets the job fit the node, or null. */
+  private List<Active> victimsToFit(NodeEntry e, JobRequest job, List<Active> candidates) {
+    var fleet = engine.fleet();
+    int slot = e.slot;
+    int freeCores = fleet.freeCores(slot);
+    long freeMemory = fleet.freeMemoryMib(slot);
+    int reservedCores = fleet.reservedCores(slot);
+    double needWatts = job.cores * fleet.wattsPerCore(slot) * engine.options().minHeatFraction();
+    List<Active> victims = new ArrayList<>();
+    for (int i = 0; i <= candidates.size(); i++) {
+      if (i > 0) {
+        Active v = candidates.get(i - 1);
+        victims.add(v);
+        freeCores += v.request().cores;
+        freeMemory += v.request().memoryMib;
+        reservedCores -= v.request().cores;
+      }
+      boolean capacity = freeCores >= job.cores && freeMemory >= job.memoryMib;
+      boolean heat = !fleet.isHeater(slot)
+          || fleet.heatDemandWatts(slot) - reservedCores * fleet.wattsPerCore(slot) >= needWatts;
+      if (capacity && heat && exclusivityAllows(e, job, victims)) {
+        return victims.isEmpty() ? null : victims;
+      }
+    }
+    return null;
+  }
+
+  private boolean exclusivityAllows(NodeEntry e, JobRequest job, List<Active> victims) {
+    for (Long t : e.tokens) {
+      Active a = activeByToken.get(t);
+      if (a == null || victims.contains(a) || a.request().tenant == job.tenant) {
+        continue;
+      }
+      if (job.exclusive || a.request().exclusive) {
+        return false;
+      }
+    }
     return true;
   }
 
