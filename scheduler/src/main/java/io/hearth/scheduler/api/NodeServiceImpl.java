@@ -131,7 +131,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       JobLifecycle.UpdateResult[] result = new JobLifecycle.UpdateResult[1];
       io.hearth.api.v1.Job after = store.update(u.getJobId(), j -> {
         result[0] = JobLifecycle.applyUpdate(j, session.nodeId(), u.getFencingToken(), u.getState(),
-            u.getExitCode(), u.getMessage(), clock.instant());
+            u.getExitCode(), u.getMessage(), clock.instant(), sane(u.getEnergyWh()));
         return result[0].accepted() ? result[0].job() : null;
       });
       JobLifecycle.UpdateResult r = result[0];
@@ -145,6 +145,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       }
       if (r.attemptEnded()) {
         placer.attemptEnded(u.getFencingToken(), after != null ? after : r.job());
+      } else if (r.energyRecorded()) {
+        placer.energyReported(u.getFencingToken(), after != null ? after : r.job());
       }
     }
 
@@ -212,6 +214,11 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     JobSpecValidator.checkLength("hello.site", h.getSite(), 0, MAX_TEXT);
     JobSpecValidator.checkLength("hello.region", h.getRegion(), 0, 64);
     JobSpecValidator.checkLength("hello.agent_version", h.getAgentVersion(), 0, MAX_TEXT);
+  }
+
+  /** A node's energy figure, ignored when it is not a finite, plausible number of watt-hours. */
+  private static double sane(double energyWh) {
+    return energyWh > 0 && energyWh < 1e9 ? energyWh : 0;
   }
 
   static void checkFinite(String field, double v, double min, double max) {

@@ -40,6 +40,7 @@ public final class SchedulerOptions {
   public static final int DEFAULT_STREAMS_PER_IDENTITY = 16;
   public static final String DEFAULT_AUDIT_FILE = "hearth-data/audit.log";
   public static final Duration DEFAULT_PREEMPTION_GRACE = Duration.ofSeconds(10);
+  public static final double DEFAULT_DISPLACED_HEATING_G_PER_KWH = 252;
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -71,6 +72,9 @@ public final class SchedulerOptions {
       new Setting("placement.preemption-grace-ms", "HEARTH_PLACEMENT_PREEMPTION_GRACE_MS",
           String.valueOf(DEFAULT_PREEMPTION_GRACE.toMillis()),
           "a preempted process gets SIGTERM, then SIGKILL after this long, ms"),
+      new Setting("energy.displaced-heating-g-per-kwh", "HEARTH_ENERGY_DISPLACED_HEATING_G_PER_KWH",
+          String.valueOf((long) DEFAULT_DISPLACED_HEATING_G_PER_KWH),
+          "gCO2 per kWh of heat that the useful compute heat displaces (gas boiler: 227 g/kWh of gas at 90 % efficiency)"),
       new Setting("tls.cert", "HEARTH_TLS_CERT", "", "the scheduler's certificate chain, PEM file (required)"),
       new Setting("tls.key", "HEARTH_TLS_KEY", "", "the scheduler's private key, PKCS#8 PEM file (required)"),
       new Setting("tls.ca", "HEARTH_TLS_CA", "", "the CA that issues client certificates, PEM file (required)"),
@@ -105,6 +109,7 @@ public final class SchedulerOptions {
   private final int streamsPerIdentity;
   private final String auditFile;
   private final Duration preemptionGrace;
+  private final double displacedHeatingGramsPerKwh;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -138,6 +143,11 @@ public final class SchedulerOptions {
     streamsPerIdentity = checkRange("limits.streams-per-identity", b.streamsPerIdentity, 1, 100_000);
     auditFile = checkNotBlank("audit.file", b.auditFile);
     preemptionGrace = checkDuration("placement.preemption-grace-ms", b.preemptionGrace, 0, 3_600_000);
+    if (!(b.displacedHeatingGramsPerKwh >= 0 && b.displacedHeatingGramsPerKwh <= 2000)) {
+      throw new IllegalArgumentException("energy.displaced-heating-g-per-kwh: " + b.displacedHeatingGramsPerKwh
+          + " (expected: 0..2000)");
+    }
+    displacedHeatingGramsPerKwh = b.displacedHeatingGramsPerKwh;
   }
 
   /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
@@ -222,6 +232,7 @@ public final class SchedulerOptions {
   public int streamsPerIdentity() { return streamsPerIdentity; }
   public String auditFile() { return auditFile; }
   public Duration preemptionGrace() { return preemptionGrace; }
+  public double displacedHeatingGramsPerKwh() { return displacedHeatingGramsPerKwh; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -247,6 +258,7 @@ public final class SchedulerOptions {
     b.streamsPerIdentity = streamsPerIdentity;
     b.auditFile = auditFile;
     b.preemptionGrace = preemptionGrace;
+    b.displacedHeatingGramsPerKwh = displacedHeatingGramsPerKwh;
     return b;
   }
 
@@ -300,6 +312,7 @@ public final class SchedulerOptions {
     private int streamsPerIdentity = DEFAULT_STREAMS_PER_IDENTITY;
     private String auditFile = DEFAULT_AUDIT_FILE;
     private Duration preemptionGrace = DEFAULT_PREEMPTION_GRACE;
+    private double displacedHeatingGramsPerKwh = DEFAULT_DISPLACED_HEATING_G_PER_KWH;
 
     private Builder() {}
 
@@ -324,6 +337,7 @@ public final class SchedulerOptions {
     public Builder streamsPerIdentity(int v) { streamsPerIdentity = v; return this; }
     public Builder auditFile(String v) { auditFile = v; return this; }
     public Builder preemptionGrace(Duration v) { preemptionGrace = v; return this; }
+    public Builder displacedHeatingGramsPerKwh(double v) { displacedHeatingGramsPerKwh = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -350,6 +364,7 @@ public final class SchedulerOptions {
         case "limits.streams-per-identity" -> streamsPerIdentity = parseInt(key, value);
         case "audit.file" -> auditFile = value;
         case "placement.preemption-grace-ms" -> preemptionGrace = Duration.ofMillis(parseLong(key, value));
+        case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;

@@ -21,7 +21,11 @@ public final class JobLifecycle {
   private JobLifecycle() {}
 
   /** The outcome of a node's report: the new record, or why the report was refused. */
-  public record UpdateResult(Job job, boolean accepted, boolean attemptEnded, String refusal) {
+  public record UpdateResult(Job job, boolean accepted, boolean attemptEnded, String refusal, boolean energyRecorded) {
+    UpdateResult(Job job, boolean accepted, boolean attemptEnded, String refusal) {
+      this(job, accepted, attemptEnded, refusal, false);
+    }
+
     static UpdateResult refused(Job job, String why) {
       return new UpdateResult(job, false, false, why);
     }
@@ -87,6 +91,32 @@ public final class JobLifecycle {
    * may still confirm that its process stopped).
    */
   public static UpdateResult applyUpdate(Job job, String nodeId, long token, AttemptState reported,
+      int exitCode, String message, Instant now) {
+    return applyUpdate(job, nodeId, token, reported, exitCode, message, now, 0);
+  }
+
+  /**
+   * As above, with the energy the node measured for the attempt (watt-hours, on final reports). An
+   * attempt the scheduler already ended (preempted, cancelled) still takes its energy once.
+   */
+  public static UpdateResult applyUpdate(Job job, String nodeId, long token, AttemptState reported,
+      int exitCode, String message, Instant now, double energyWh) {
+    UpdateResult r = applyState(job, nodeId, token, reported, exitCode, message, now);
+    boolean finalReport = isEnded(reported) && energyWh > 0;
+    if (finalReport && job.getAttemptsCount() > 0 && job.getAttempts(job.getAttemptsCount() - 1).getFencingToken() == token) {
+      int last = r.job().getAttemptsCount() - 1;
+      Attempt a = r.job().getAttempts(last);
+      boolean schedulerEnded = !r.accepted() && (a.getState() == AttemptState.ATTEMPT_STATE_PREEMPTED)
+          && a.getNodeId().equals(nodeId);
+      if ((r.accepted() || schedulerEnded) && a.getEnergyWh() == 0) {
+        Job withEnergy = r.job().toBuilder().setAttempts(last, a.toBuilder().setEnergyWh(energyWh)).build();
+        return new UpdateResult(withEnergy, true, r.attemptEnded(), null, true);
+      }
+    }
+    return r;
+  }
+
+  private static UpdateResult applyState(Job job, String nodeId, long token, AttemptState reported,
       int exitCode, String message, Instant now) {
     if (job.getAttemptsCount() == 0) {
       return UpdateResult.refused(job, "no attempt was assigned");
@@ -207,6 +237,42 @@ public final class JobLifecycle {
       }
     }
     return j.build();
+  }
+
+  /**
+   * Records how much of an ended attempt's energy was useful heat (its node's demand vs draw while it
+   * ran) and recomputes the job's energy facts. Null when nothing changes.
+   */
+  public static Job accountEnergy(Job job, long token, double usefulFraction, double displacedGramsPerKwh,
+      String assumptions) {
+    Job.Builder j = job.toBuilder();
+    boolean changed = false;
+    for (int i = 0; i < job.getAttemptsCount(); i++) {
+      Attempt a = job.getAttempts(i);
+      if (a.getFencingToken() == token && a.getEnergyWh() > 0) {
+        double useful = a.getEnergyWh() * Math.max(0, Math.min(1, usefulFraction));
+        if (a.getUsefulHeatWh() != useful) {
+          j.setAttempts(i, a.toBuilder().setUsefulHeatWh(useful));
+          changed = true;
+        }
+      }
+    }
+    double energy = 0;
+    double useful = 0;
+    for (Attempt a : j.getAttemptsList()) {
+      energy += a.getEnergyWh();
+      useful += a.getUsefulHeatWh();
+    }
+    io.hearth.api.v1.EnergyFacts facts = io.hearth.api.v1.EnergyFacts.newBuilder()
+        .setEnergyWh(energy)
+        .setUsefulHeatWh(useful)
+        .setCo2AvoidedG(useful / 1000 * displacedGramsPerKwh)
+        .setAssumptions(assumptions)
+        .build();
+    if (!changed && facts.equals(job.getEnergy())) {
+      return null;
+    }
+    return j.setEnergy(facts).build();
   }
 
   /** QUEUED longer than max_queue_time -> EXPIRED; null when the job is not QUEUED. */

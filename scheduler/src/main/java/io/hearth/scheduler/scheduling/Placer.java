@@ -64,6 +64,7 @@ public final class Placer implements AutoCloseable {
   private final PlacementEngine engine;
   private final ScheduledExecutorService thread;
   private final AuditLog audit;
+  private final String energyAssumptions;
 
   // Owned by the placer thread.
   @SuppressWarnings("unchecked")
@@ -81,7 +82,20 @@ public final class Placer implements AutoCloseable {
   private long preemptions;
 
   /** Where an attempt runs and what it holds there; its reservation is keyed by the fencing token. */
-  private record Active(String jobId, String nodeId, long token, JobRequest request, long sequence) {}
+  private record Active(String jobId, String nodeId, long token, JobRequest request, long sequence, double[] heat) {
+    /** Time-weighted share of the node's draw that its room or tank wanted while the attempt ran. */
+    double usefulFraction() {
+      return heat[1] > 0 ? heat[0] / heat[1] : heat[2];
+    }
+  }
+
+  /** Useful-heat fractions of attempts the scheduler ended itself, until their energy is reported. */
+  private final Map<Long, Double> endedFractions = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Double> eldest) {
+      return size() > 100_000;
+    }
+  };
 
   /** A queued job with its placement request built once. */
   private static final class Pending {
@@ -108,6 +122,7 @@ public final class Placer implements AutoCloseable {
     int slot = -1;
     NodeSession session;
     boolean lost;
+    long lastSampleMillis;
     final Set<Long> tokens = new LinkedHashSet<>();
 
     NodeEntry(String nodeId) {
@@ -118,6 +133,9 @@ public final class Placer implements AutoCloseable {
   public Placer(SchedulerOptions options, JobStore store, Clock clock, PlacementEngine engine, AuditLog audit) {
     this.options = options;
     this.audit = audit;
+    this.energyAssumptions = String.format(java.util.Locale.ROOT,
+        "CO2 avoided = useful heat x %.0f gCO2 per kWh of heat displaced (default: a gas boiler, 227 g/kWh of gas at"
+            + " 90 %% efficiency); the compute's electricity is counted as spent either way", options.displacedHeatingGramsPerKwh());
     this.store = store;
     this.clock = clock;
     this.engine = engine;
@@ -192,11 +210,17 @@ public final class Placer implements AutoCloseable {
   public void attemptEnded(long token, Job after) {
     execute(() -> {
       release(token);
+      accountEnergy(after.getJobId(), token);
       if (after.getState() == JobState.JOB_STATE_QUEUED) {
         enqueue(after);
       }
       runCycle();
     });
+  }
+
+  /** A node reported the energy of an attempt the scheduler had already ended (preempted). */
+  public void energyReported(long token, Job after) {
+    execute(() -> accountEnergy(after.getJobId(), token));
   }
 
   /** A job was cancelled: drop it from the queue and stop its attempt on the node. */
@@ -322,7 +346,8 @@ public final class Placer implements AutoCloseable {
     }
     p.removed = true;
     pendingById.remove(p.jobId);
-    activeByToken.put(token, new Active(p.jobId, nodeId, token, p.request, ++assignments));
+    activeByToken.put(token, new Active(p.jobId, nodeId, token, p.request, ++assignments,
+        new double[] {0, 0, usefulFraction(slot)}));
     node.tokens.add(token);
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
     audit.record("scheduler", "place", after.getJobId(), "node=" + nodeId + " attempt=" + attempt.getNumber()
@@ -338,6 +363,30 @@ public final class Placer implements AutoCloseable {
         .setWorkload(spec.getWorkload())
         .setMaxRuntime(spec.getMaxRuntime())).build());
     return true;
+  }
+
+  /** Writes an ended attempt's useful heat and the job's energy facts, once its energy is known. */
+  private void accountEnergy(String jobId, long token) {
+    Double fraction = endedFractions.get(token);
+    if (fraction == null) {
+      return;
+    }
+    store.update(jobId, j -> JobLifecycle.accountEnergy(j, token, fraction, options.displacedHeatingGramsPerKwh(),
+        energyAssumptions));
+  }
+
+  /** Share of a node's compute draw that its room or tank wants now: 0 on data-center nodes. */
+  private double usefulFraction(int slot) {
+    var fleet = engine.fleet();
+    if (!fleet.isHeater(slot)) {
+      return 0;
+    }
+    double draw = fleet.computeDrawWatts(slot);
+    double demand = fleet.heatDemandWatts(slot);
+    if (draw <= 0) {
+      return demand > 0 ? 1 : 0;
+    }
+    return Math.min(draw, demand) / draw;
   }
 
   /**
@@ -470,6 +519,7 @@ public final class Placer implements AutoCloseable {
     if (a == null) {
       return;
     }
+    endedFractions.put(token, a.usefulFraction());
     engine.unreserve(token);
     NodeEntry e = nodes.get(a.nodeId());
     if (e != null) {
@@ -486,6 +536,20 @@ public final class Placer implements AutoCloseable {
       NodeEntry e = nodes.get(s.nodeId());
       if (e != null && e.session == s && e.slot >= 0) {
         engine.updateTelemetry(e.slot, s.heatDemandWatts(), s.computeDrawWatts());
+        long now = clock.millis();
+        if (e.lastSampleMillis > 0 && !e.tokens.isEmpty()) {
+          double dt = now - e.lastSampleMillis;
+          double fraction = usefulFraction(e.slot);
+          for (Long t : e.tokens) {
+            Active a = activeByToken.get(t);
+            if (a != null) {
+              a.heat()[0] += fraction * dt;
+              a.heat()[1] += dt;
+              a.heat()[2] = fraction;
+            }
+          }
+        }
+        e.lastSampleMillis = now;
       }
     }
   }

@@ -60,6 +60,7 @@ final class AttemptSupervisor {
   private final Listener listener;
   private final Map<String, String> agentEnv;
   private final SecretStore secrets;
+  private final double wattsPerCore;
 
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
   /** Guarded by itself; oldest first, bounded by completedHistory. */
@@ -68,8 +69,9 @@ final class AttemptSupervisor {
 
   AttemptSupervisor(String nodeId, Path workDir, Executor context, ScheduledExecutorService timer,
       Clock clock, Duration cancelGrace, int completedHistory, Listener listener,
-      Map<String, String> agentEnv, SecretStore secrets) {
+      Map<String, String> agentEnv, SecretStore secrets, double wattsPerCore) {
     this.nodeId = nodeId;
+    this.wattsPerCore = wattsPerCore;
     this.secrets = secrets;
     this.workDir = workDir;
     this.context = context;
@@ -318,7 +320,12 @@ final class AttemptSupervisor {
         completed.remove(completed.keySet().iterator().next());
       }
     }
-    listener.report(update(as, state, exitCode, message));
+    AttemptUpdate.Builder u = update(as, state, exitCode, message).toBuilder();
+    if (a.startedAt != null) {
+      double hours = java.time.Duration.between(a.startedAt, clock.instant()).toNanos() / 3.6e12;
+      u.setEnergyWh(as.getCores() * wattsPerCore * hours);
+    }
+    listener.report(u.build());
   }
 
   private AttemptUpdate update(Assignment a, AttemptState state, int exitCode, String message) {

@@ -172,7 +172,7 @@ public final class NodeAgent implements AutoCloseable {
           public void report(AttemptUpdate update) {
             sendUpdate(update);
           }
-        }, b.environment, b.secrets);
+        }, b.environment, b.secrets, b.wattsPerCore);
     this.lastReading = thermostat.current();
   }
 

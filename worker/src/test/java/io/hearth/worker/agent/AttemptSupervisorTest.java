@@ -49,7 +49,7 @@ class AttemptSupervisorTest {
           public void report(AttemptUpdate update) {
             updates.add(update);
           }
-        }, System.getenv(), SecretStore.directory(secretsDir));
+        }, System.getenv(), SecretStore.directory(secretsDir), 150);
   }
 
   @AfterEach
