@@ -75,6 +75,8 @@ public final class SchedulerOptions {
       new Setting("energy.displaced-heating-g-per-kwh", "HEARTH_ENERGY_DISPLACED_HEATING_G_PER_KWH",
           String.valueOf((long) DEFAULT_DISPLACED_HEATING_G_PER_KWH),
           "gCO2 per kWh of heat that the useful compute heat displaces (gas boiler: 227 g/kWh of gas at 90 % efficiency)"),
+      new Setting("quota.running-cores", "HEARTH_QUOTA_RUNNING_CORES", "",
+          "running-core quotas, comma-separated owner/TIER=cores (* for any owner or tier); a job over quota waits QUEUED"),
       new Setting("tls.cert", "HEARTH_TLS_CERT", "", "the scheduler's certificate chain, PEM file (required)"),
       new Setting("tls.key", "HEARTH_TLS_KEY", "", "the scheduler's private key, PKCS#8 PEM file (required)"),
       new Setting("tls.ca", "HEARTH_TLS_CA", "", "the CA that issues client certificates, PEM file (required)"),
@@ -110,6 +112,7 @@ public final class SchedulerOptions {
   private final String auditFile;
   private final Duration preemptionGrace;
   private final double displacedHeatingGramsPerKwh;
+  private final String runningCoreQuotas;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -148,6 +151,8 @@ public final class SchedulerOptions {
           + " (expected: 0..2000)");
     }
     displacedHeatingGramsPerKwh = b.displacedHeatingGramsPerKwh;
+    io.hearth.scheduler.placement.Quotas.parse(b.runningCoreQuotas);
+    runningCoreQuotas = b.runningCoreQuotas == null ? "" : b.runningCoreQuotas;
   }
 
   /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
@@ -233,6 +238,7 @@ public final class SchedulerOptions {
   public String auditFile() { return auditFile; }
   public Duration preemptionGrace() { return preemptionGrace; }
   public double displacedHeatingGramsPerKwh() { return displacedHeatingGramsPerKwh; }
+  public String runningCoreQuotas() { return runningCoreQuotas; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -259,6 +265,7 @@ public final class SchedulerOptions {
     b.auditFile = auditFile;
     b.preemptionGrace = preemptionGrace;
     b.displacedHeatingGramsPerKwh = displacedHeatingGramsPerKwh;
+    b.runningCoreQuotas = runningCoreQuotas;
     return b;
   }
 
@@ -313,6 +320,7 @@ public final class SchedulerOptions {
     private String auditFile = DEFAULT_AUDIT_FILE;
     private Duration preemptionGrace = DEFAULT_PREEMPTION_GRACE;
     private double displacedHeatingGramsPerKwh = DEFAULT_DISPLACED_HEATING_G_PER_KWH;
+    private String runningCoreQuotas = "";
 
     private Builder() {}
 
@@ -338,6 +346,7 @@ public final class SchedulerOptions {
     public Builder auditFile(String v) { auditFile = v; return this; }
     public Builder preemptionGrace(Duration v) { preemptionGrace = v; return this; }
     public Builder displacedHeatingGramsPerKwh(double v) { displacedHeatingGramsPerKwh = v; return this; }
+    public Builder runningCoreQuotas(String v) { runningCoreQuotas = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -364,6 +373,7 @@ public final class SchedulerOptions {
         case "limits.streams-per-identity" -> streamsPerIdentity = parseInt(key, value);
         case "audit.file" -> auditFile = value;
         case "placement.preemption-grace-ms" -> preemptionGrace = Duration.ofMillis(parseLong(key, value));
+        case "quota.running-cores" -> runningCoreQuotas = value;
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }

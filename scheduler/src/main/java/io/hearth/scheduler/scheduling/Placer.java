@@ -65,6 +65,7 @@ public final class Placer implements AutoCloseable {
   private final ScheduledExecutorService thread;
   private final AuditLog audit;
   private final String energyAssumptions;
+  private final io.hearth.scheduler.placement.Quotas quotas;
 
   // Owned by the placer thread.
   @SuppressWarnings("unchecked")
@@ -72,6 +73,8 @@ public final class Placer implements AutoCloseable {
   private final Map<String, Pending> pendingById = new HashMap<>();
   private final Map<Long, Active> activeByToken = new HashMap<>();
   private final Map<String, NodeEntry> nodes = new HashMap<>();
+  /** Running cores per owner, indexed by tier number. */
+  private final Map<String, int[]> runningByOwner = new HashMap<>();
 
   // Shared with other threads.
   private final ConcurrentLinkedQueue<NodeSession> telemetryQueue = new ConcurrentLinkedQueue<>();
@@ -82,7 +85,8 @@ public final class Placer implements AutoCloseable {
   private long preemptions;
 
   /** Where an attempt runs and what it holds there; its reservation is keyed by the fencing token. */
-  private record Active(String jobId, String nodeId, long token, JobRequest request, long sequence, double[] heat) {
+  private record Active(String jobId, String owner, String nodeId, long token, JobRequest request, long sequence,
+      double[] heat) {
     /** Time-weighted share of the node's draw that its room or tank wanted while the attempt ran. */
     double usefulFraction() {
       return heat[1] > 0 ? heat[0] / heat[1] : heat[2];
@@ -100,14 +104,17 @@ public final class Placer implements AutoCloseable {
   /** A queued job with its placement request built once. */
   private static final class Pending {
     final String jobId;
+    final String owner;
+    String quotaReason;
     final JobRequest request;
     final Shape shape;
     final Instant deadline;
     String lastSummary = "";
     boolean removed;
 
-    Pending(String jobId, JobRequest request, Shape shape, Instant deadline) {
+    Pending(String jobId, String owner, JobRequest request, Shape shape, Instant deadline) {
       this.jobId = jobId;
+      this.owner = owner;
       this.request = request;
       this.shape = shape;
       this.deadline = deadline;
@@ -133,6 +140,7 @@ public final class Placer implements AutoCloseable {
   public Placer(SchedulerOptions options, JobStore store, Clock clock, PlacementEngine engine, AuditLog audit) {
     this.options = options;
     this.audit = audit;
+    this.quotas = io.hearth.scheduler.placement.Quotas.parse(options.runningCoreQuotas());
     this.energyAssumptions = String.format(java.util.Locale.ROOT,
         "CO2 avoided = useful heat x %.0f gCO2 per kWh of heat displaced (default: a gas boiler, 227 g/kWh of gas at"
             + " 90 %% efficiency); the compute's electricity is counted as spent either way", options.displacedHeatingGramsPerKwh());
@@ -274,7 +282,7 @@ public final class Placer implements AutoCloseable {
     r.regionMask = engine.regionMask(spec.getAllowedRegionsList());
     Shape shape = new Shape(r.cores, r.memoryMib, r.minSecurityClass, r.tier, r.exclusive,
         r.exclusive ? r.tenant : -1, r.regionMask);
-    Pending p = new Pending(job.getJobId(), r, shape, JobLifecycle.queueDeadline(job));
+    Pending p = new Pending(job.getJobId(), job.getOwner(), r, shape, JobLifecycle.queueDeadline(job));
     if (job.hasPending()) {
       p.lastSummary = job.getPending().getSummary();
     }
@@ -305,6 +313,12 @@ public final class Placer implements AutoCloseable {
           continue;
         }
         if (failed.contains(p.shape)) {
+          queue.add(p);
+          continue;
+        }
+        p.quotaReason = quotas.isEmpty() ? null
+            : quotas.exceeded(p.owner, p.request.tier, p.request.cores, runningCores(p.owner));
+        if (p.quotaReason != null) {
           queue.add(p);
           continue;
         }
@@ -346,7 +360,8 @@ public final class Placer implements AutoCloseable {
     }
     p.removed = true;
     pendingById.remove(p.jobId);
-    activeByToken.put(token, new Active(p.jobId, nodeId, token, p.request, ++assignments,
+    runningCores(p.owner)[p.request.tier] += p.request.cores;
+    activeByToken.put(token, new Active(p.jobId, p.owner, nodeId, token, p.request, ++assignments,
         new double[] {0, 0, usefulFraction(slot)}));
     node.tokens.add(token);
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
@@ -363,6 +378,10 @@ public final class Placer implements AutoCloseable {
         .setWorkload(spec.getWorkload())
         .setMaxRuntime(spec.getMaxRuntime())).build());
     return true;
+  }
+
+  private int[] runningCores(String owner) {
+    return runningByOwner.computeIfAbsent(owner, o -> new int[Tiers.DONATED + 1]);
   }
 
   /** Writes an ended attempt's useful heat and the job's energy facts, once its energy is known. */
@@ -520,6 +539,7 @@ public final class Placer implements AutoCloseable {
       return;
     }
     endedFractions.put(token, a.usefulFraction());
+    runningCores(a.owner())[a.request().tier] -= a.request().cores;
     engine.unreserve(token);
     NodeEntry e = nodes.get(a.nodeId());
     if (e != null) {
@@ -597,7 +617,10 @@ public final class Placer implements AutoCloseable {
         }
         continue;
       }
-      PendingReason reason = explained.computeIfAbsent(p.shape, s -> explain(p.request, now));
+      PendingReason reason = p.quotaReason != null
+          ? PendingReason.newBuilder().setSummary(p.quotaReason).addRejections(FilterRejection.newBuilder()
+              .setFilter("quota")).setEvaluatedAt(JobLifecycle.timestamp(now)).build()
+          : explained.computeIfAbsent(p.shape, s -> explain(p.request, now));
       if (!reason.getSummary().equals(p.lastSummary)) {
         p.lastSummary = reason.getSummary();
         store.update(p.jobId, j -> JobLifecycle.pending(j, reason));
