@@ -6,21 +6,29 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.hearth.api.v1.AdminServiceGrpc;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.NodeServiceGrpc;
+import io.hearth.scheduler.api.AdminServiceImpl;
 import io.hearth.scheduler.api.IdentityInterceptor;
 import io.hearth.scheduler.api.JobServiceImpl;
 import io.hearth.scheduler.api.NodeServiceImpl;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
-import io.hearth.scheduler.dashboard.StatusPage;
+import io.hearth.scheduler.cluster.NonprofitStore;
+import io.hearth.scheduler.dashboard.DashboardServer;
+import io.hearth.scheduler.metrics.FleetMonitor;
+import io.hearth.scheduler.metrics.SchedulerMetrics;
 import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.PlacementOptions;
 import io.hearth.scheduler.scheduling.JobEvents;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,7 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One scheduler member: a clustered Vert.x instance whose Hazelcast member holds the cluster
- * state, the gRPC API, the placer and the status page. {@link #start} blocks until every part
+ * state, the gRPC API (jobs, nodes, admin), the placer, the fleet monitor, the dashboard and
+ * the Prometheus metrics. {@link #start} blocks until every part
  * listens; {@link #close} stops them in reverse order.
  *
  * <p>The gRPC API is served by grpc-java's own Netty server rather than through Vert.x's
@@ -51,9 +60,11 @@ public final class HearthScheduler implements AutoCloseable {
   private final HttpServer http;
   private final HealthStatusManager health;
   private final JobStore store;
+  private final SchedulerMetrics metrics;
+  private final FleetMonitor monitor;
 
   private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
-      HealthStatusManager health, JobStore store) {
+      HealthStatusManager health, JobStore store, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
@@ -61,6 +72,8 @@ public final class HearthScheduler implements AutoCloseable {
     this.http = http;
     this.health = health;
     this.store = store;
+    this.metrics = metrics;
+    this.monitor = monitor;
   }
 
   /** Starts a member and waits until it serves. */
@@ -71,18 +84,28 @@ public final class HearthScheduler implements AutoCloseable {
   public static HearthScheduler start(SchedulerOptions options, Clock clock) {
     long t0 = System.nanoTime();
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options));
-    Vertx vertx = await(Vertx.builder().withClusterManager(cluster).buildClustered(), "cluster join");
+    SchedulerMetrics metrics = new SchedulerMetrics();
+    Vertx vertx = await(Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+        .withClusterManager(cluster).buildClustered(), "cluster join");
     HazelcastInstance hz = cluster.getHazelcastInstance();
     Placer placer = null;
     Server grpc = null;
+    FleetMonitor monitor = null;
     try {
+      metrics.bindCluster(hz);
       JobEvents events = new JobEvents(vertx, clock);
       JobStore store = new JobStore(hz, events::publish);
       PlacementEngine engine = new PlacementEngine(PlacementOptions.defaults()
           .withMinHeatFraction(options.minHeatFraction())
           .withDonatedOnDatacenter(options.donatedOnDatacenter()));
-      placer = new Placer(options, store, clock, engine);
+      placer = new Placer(options, store, clock, engine, metrics);
       placer.start();
+      monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
+      metrics.watch(monitor);
+      NonprofitStore nonprofits = new NonprofitStore(hz);
+      AdminServiceImpl admin = new AdminServiceImpl(placer, monitor, nonprofits, clock);
 
       HealthStatusManager health = new HealthStatusManager();
       IdentityInterceptor identity = new IdentityInterceptor();
@@ -91,21 +114,26 @@ public final class HearthScheduler implements AutoCloseable {
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .addService(ServerInterceptors.intercept(new JobServiceImpl(store, placer, events, clock), identity))
           .addService(ServerInterceptors.intercept(new NodeServiceImpl(options, store, placer, clock), identity))
+          .addService(ServerInterceptors.intercept(admin, identity))
           .addService(health.getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
           .build()
           .start();
       health.setStatus(JobServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus(NodeServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      health.setStatus(AdminServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
 
-      HttpServer http = await(new StatusPage(vertx, placer, hz).listen(options.httpHost(), options.httpPort()),
-          "status page");
+      HttpServer http = await(new DashboardServer(vertx, monitor, metrics, admin, store, nonprofits)
+          .listen(options.httpHost(), options.httpPort()), "dashboard");
       LOG.info("Hearth scheduler up in {} ms: gRPC on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, grpc, http, health, store);
+      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, metrics, monitor);
     } catch (IOException | RuntimeException e) {
+      if (monitor != null) {
+        monitor.close();
+      }
       if (grpc != null) {
         grpc.shutdownNow();
       }
@@ -137,6 +165,14 @@ public final class HearthScheduler implements AutoCloseable {
     return store;
   }
 
+  public SchedulerMetrics metrics() {
+    return metrics;
+  }
+
+  public FleetMonitor monitor() {
+    return monitor;
+  }
+
   @Override
   public void close() {
     health.enterTerminalState();
@@ -149,6 +185,7 @@ public final class HearthScheduler implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    monitor.close();
     placer.close();
     try {
       await(vertx.close(), "shutdown");

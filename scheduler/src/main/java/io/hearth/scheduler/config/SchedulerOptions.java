@@ -35,6 +35,7 @@ public final class SchedulerOptions {
   public static final double DEFAULT_MIN_HEAT_FRACTION = 1.0;
   public static final boolean DEFAULT_DONATED_ON_DATACENTER = false;
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 4 * 1024 * 1024;
+  public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -62,7 +63,10 @@ public final class SchedulerOptions {
           String.valueOf(DEFAULT_MIN_HEAT_FRACTION),
           "a heater takes a job only if its heat headroom covers this fraction of the job's watts"),
       new Setting("placement.donated-on-datacenter", "HEARTH_PLACEMENT_DONATED_ON_DATACENTER",
-          String.valueOf(DEFAULT_DONATED_ON_DATACENTER), "operator policy: may DONATED jobs run on data-center nodes"));
+          String.valueOf(DEFAULT_DONATED_ON_DATACENTER), "operator policy: may DONATED jobs run on data-center nodes"),
+      new Setting("dashboard.refresh-interval-ms", "HEARTH_DASHBOARD_REFRESH_INTERVAL_MS",
+          String.valueOf(DEFAULT_DASHBOARD_REFRESH_INTERVAL.toMillis()),
+          "how often the fleet is aggregated for the dashboard's live view and the fleet metrics, ms"));
 
   private final String grpcHost;
   private final int grpcPort;
@@ -78,6 +82,7 @@ public final class SchedulerOptions {
   private final Duration sweepInterval;
   private final double minHeatFraction;
   private final boolean donatedOnDatacenter;
+  private final Duration dashboardRefreshInterval;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -97,6 +102,7 @@ public final class SchedulerOptions {
     }
     minHeatFraction = b.minHeatFraction;
     donatedOnDatacenter = b.donatedOnDatacenter;
+    dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
   }
 
   public static Builder builder() {
@@ -155,6 +161,7 @@ public final class SchedulerOptions {
   public Duration sweepInterval() { return sweepInterval; }
   public double minHeatFraction() { return minHeatFraction; }
   public boolean donatedOnDatacenter() { return donatedOnDatacenter; }
+  public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -172,6 +179,7 @@ public final class SchedulerOptions {
     b.sweepInterval = sweepInterval;
     b.minHeatFraction = minHeatFraction;
     b.donatedOnDatacenter = donatedOnDatacenter;
+    b.dashboardRefreshInterval = dashboardRefreshInterval;
     return b;
   }
 
@@ -217,6 +225,7 @@ public final class SchedulerOptions {
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private double minHeatFraction = DEFAULT_MIN_HEAT_FRACTION;
     private boolean donatedOnDatacenter = DEFAULT_DONATED_ON_DATACENTER;
+    private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
 
     private Builder() {}
 
@@ -234,6 +243,7 @@ public final class SchedulerOptions {
     public Builder sweepInterval(Duration v) { sweepInterval = v; return this; }
     public Builder minHeatFraction(double v) { minHeatFraction = v; return this; }
     public Builder donatedOnDatacenter(boolean v) { donatedOnDatacenter = v; return this; }
+    public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -252,6 +262,7 @@ public final class SchedulerOptions {
         case "placement.sweep-interval-ms" -> sweepInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.min-heat-fraction" -> minHeatFraction = parse(key, value, Double::parseDouble, "a number");
         case "placement.donated-on-datacenter" -> donatedOnDatacenter = parseBoolean(key, value);
+        case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;
