@@ -148,7 +148,9 @@ function drawChart() {
     + `<polygon points="${area}" fill="rgba(215,48,31,.15)"/>`
     + `<polyline points="${line(3)}" fill="none" stroke="#8a94a6" stroke-width="1.5" stroke-dasharray="4 3"/>`
     + `<polyline points="${line(1)}" fill="none" stroke="#f28e2b" stroke-width="2.2"/>`
-    + `<polyline points="${line(2)}" fill="none" stroke="#d7301f" stroke-width="2.2"/>`;
+    + `<polyline points="${line(2)}" fill="none" stroke="#d7301f" stroke-width="2.2"/>`
+    + [[3, '#8a94a6'], [1, '#f28e2b'], [2, '#d7301f']].map(([i, c]) =>
+      `<circle cx="${x(t1).toFixed(1)}" cy="${y(h[h.length - 1][i]).toFixed(1)}" r="3.5" fill="${c}"/>`).join('');
   const mins = Math.round((t1 - h[0][0]) / 60);
   $('chart-span').textContent = h.length > 1 ? `last ${mins >= 120 ? Math.round(mins / 60) + ' h' : mins + ' min'} · 10 s resolution` : '';
 }
@@ -213,7 +215,7 @@ window.addEventListener('resize', () => drawSites());
 // ------------------------------------------------------------------ failures
 
 function renderFailures() {
-  const rows = state.failures.slice(0, 12).map((f) => `<tr><td>${time(f.at)}</td><td>${esc(f.kind)}</td>`
+  const rows = state.failures.slice(0, 12).map((f) => `<tr><td>${time(f.at)}</td><td>${esc(f.kind)}${f.attempt ? ' · attempt ' + f.attempt : ''}</td>`
     + `<td>${link('job', f.jobId)}</td><td>${f.nodeId ? link('node', f.nodeId) : ''}</td><td>${esc(f.tier)}</td>`
     + `<td title="${esc(f.reason)}">${esc(f.reason)}</td></tr>`);
   $('failures').tBodies[0].innerHTML = rows.length ? rows.join('') : '<tr><td colspan="6" class="muted">none yet</td></tr>';
@@ -254,7 +256,7 @@ function nodeHtml(n, attempts) {
     + `<dt>heat wanted</dt><dd>${Math.round(n.heatDemandWatts || 0)} W</dd>`
     + `<dt>compute draw</dt><dd>${Math.round(n.computeDrawWatts || 0)} W</dd>`
     + `<dt>inside</dt><dd>${(n.insideTemperatureC || 0).toFixed(1)} °C</dd>`
-    + `<dt>site</dt><dd>${n.site ? link('site', n.site) : '–'} ${esc(n.region || '')}</dd>`
+    + `<dt>site</dt><dd>${link('site', n.site || '(none)')} ${esc(n.region || '')}</dd>`
     + `<dt>last seen</dt><dd>${n.lastSeen ? new Date(n.lastSeen).toLocaleTimeString('en-GB') : '–'}</dd></dl>`
     + `<div class="actions"><button id="drain-btn" data-id="${esc(n.nodeId)}">Drain</button>`
     + `<button id="undrain-btn" class="secondary" data-id="${esc(n.nodeId)}">Undrain</button></div>`

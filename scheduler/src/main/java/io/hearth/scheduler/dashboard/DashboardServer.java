@@ -128,7 +128,7 @@ public final class DashboardServer {
     }
     JsonArray nodes = new JsonArray();
     for (FleetSnapshot.Node n : f.snapshot().nodes()) {
-      if (n.site().equals(site)) {
+      if (FleetFigures.siteOf(n).equals(site)) {
         nodes.add(proto(AdminServiceImpl.toInfo(n)));
       }
     }

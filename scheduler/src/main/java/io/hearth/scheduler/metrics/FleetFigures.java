@@ -35,6 +35,9 @@ public final class FleetFigures {
   /** At or above this share, radiators are in the heating season. */
   static final double WINTER_DEMAND_RATIO = 0.25;
 
+  /** The site of nodes whose hello named none. */
+  public static final String NO_SITE = "(none)";
+
   public static final FleetFigures EMPTY = of(FleetSnapshot.EMPTY, new long[JOB_STATES + 1], 0);
 
   /** One site (building, plant room, data center): its nodes added up. */
@@ -75,8 +78,9 @@ public final class FleetFigures {
       int state = clamp(n.state(), STATES);
       nodes[kind][clamp(n.securityClass(), CLASSES)][state]++;
       nodesByState[state]++;
-      double[] site = bySite.computeIfAbsent(n.site(), s -> new double[11]);
-      regions.putIfAbsent(n.site(), n.region());
+      String siteName = siteOf(n);
+      double[] site = bySite.computeIfAbsent(siteName, s -> new double[11]);
+      regions.putIfAbsent(siteName, n.region());
       site[0]++;
       site[2] += n.cores();
       site[3] += n.reservedCores();
@@ -127,6 +131,11 @@ public final class FleetFigures {
   /** Aggregates a snapshot; {@code jobsByState} is indexed by {@code JobState} number (1..7). */
   public static FleetFigures of(FleetSnapshot snapshot, long[] jobsByState, int members) {
     return new FleetFigures(snapshot, Arrays.copyOf(jobsByState, JOB_STATES + 1), members);
+  }
+
+  /** The node's site as figures, metrics and the dashboard name it ({@link #NO_SITE} when empty). */
+  public static String siteOf(FleetSnapshot.Node n) {
+    return n.site().isEmpty() ? NO_SITE : n.site();
   }
 
   private static int clamp(int v, int max) {

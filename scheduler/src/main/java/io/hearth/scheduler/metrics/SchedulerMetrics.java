@@ -66,6 +66,9 @@ public final class SchedulerMetrics implements PlacementListener {
   private final MultiGauge siteDelivered;
   private final MultiGauge siteDraw;
   private final Map<String, String> siteSeries = new HashMap<>();
+  /** Per site series: wanted, delivered, draw (W); sites stay once seen, at 0 W when gone. */
+  private final Map<String, double[]> siteValues = new HashMap<>();
+  private int registeredSites;
 
   public SchedulerMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -194,31 +197,35 @@ public final class SchedulerMetrics implements PlacementListener {
     }
   }
 
-  /** Sites get a series in first-seen order up to the cap; the rest add up under "other". */
+  /**
+   * Sites get a series in first-seen order up to the cap; the rest add up under "other". Each series
+   * reads a holder that lives as long as the series, so rows are only added or removed here, never
+   * replaced (replacing a gauge while Prometheus scrapes can expose it twice).
+   */
   private synchronized void updateSites(FleetFigures f) {
-    Map<String, double[]> values = new HashMap<>();
+    Map<String, double[]> sums = new HashMap<>();
     for (FleetFigures.Site s : f.sites()) {
-      String series = siteSeries.get(s.name());
-      if (series == null) {
-        series = siteSeries.size() < MAX_SITE_SERIES ? s.name() : OTHER_SITE;
-        siteSeries.put(s.name(), series);
-      }
-      double[] v = values.computeIfAbsent(series, k -> new double[3]);
+      String series = siteSeries.computeIfAbsent(s.name(),
+          name -> siteSeries.size() < MAX_SITE_SERIES ? name : OTHER_SITE);
+      double[] v = sums.computeIfAbsent(series, k -> new double[3]);
       v[0] += s.heatWantedWatts();
       v[1] += s.heatDeliveredWatts();
       v[2] += s.computeDrawWatts();
     }
-    List<MultiGauge.Row<?>> wanted = new ArrayList<>(values.size());
-    List<MultiGauge.Row<?>> delivered = new ArrayList<>(values.size());
-    List<MultiGauge.Row<?>> draw = new ArrayList<>(values.size());
-    values.forEach((site, v) -> {
-      Tags tags = Tags.of("site", site);
-      wanted.add(MultiGauge.Row.of(tags, v[0]));
-      delivered.add(MultiGauge.Row.of(tags, v[1]));
-      draw.add(MultiGauge.Row.of(tags, v[2]));
-    });
-    siteWanted.register(wanted, true);
-    siteDelivered.register(delivered, true);
-    siteDraw.register(draw, true);
+    // Sums first, then one copy per series, so a scrape never reads a half-added site.
+    sums.forEach((series, v) -> siteValues.computeIfAbsent(series, k -> new double[3]));
+    siteValues.forEach((series, holder) -> System.arraycopy(sums.getOrDefault(series, new double[3]), 0, holder, 0, 3));
+    if (siteValues.size() != registeredSites) {
+      registeredSites = siteValues.size();
+      siteWanted.register(rows(0), false);
+      siteDelivered.register(rows(1), false);
+      siteDraw.register(rows(2), false);
+    }
+  }
+
+  private List<MultiGauge.Row<?>> rows(int column) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>(siteValues.size());
+    siteValues.forEach((site, v) -> rows.add(MultiGauge.Row.of(Tags.of("site", site), v, holder -> holder[column])));
+    return rows;
   }
 }
