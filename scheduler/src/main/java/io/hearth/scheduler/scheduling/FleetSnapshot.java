@@ -1,5 +1,6 @@
 package io.hearth.scheduler.scheduling;
 
+import io.hearth.scheduler.placement.Tiers;
 import java.util.List;
 
 /**
@@ -33,7 +34,7 @@ public record FleetSnapshot(long atMillis, List<Node> nodes, List<Attempt> attem
   public double donatedCoreHours() {
     long coreMillis = donatedCoreMillisEnded;
     for (Attempt a : attempts) {
-      if (a.tier() == io.hearth.scheduler.placement.Tiers.DONATED) {
+      if (a.tier() == Tiers.DONATED) {
         coreMillis += a.cores() * Math.max(0, atMillis - a.assignedAtMillis());
       }
     }

@@ -20,7 +20,9 @@ import io.hearth.scheduler.placement.NodeStates;
 import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.Refusal;
 import io.hearth.scheduler.placement.Rejection;
+import io.hearth.scheduler.placement.Tiers;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -362,7 +364,7 @@ public final class Placer implements AutoCloseable {
     p.removed = true;
     pendingById.remove(p.jobId);
     activeByToken.put(token, new Active(p.jobId, nodeId, token, p.request.tier, p.request.cores, now.toEpochMilli()));
-    listener.assigned(p.request.tier, java.time.Duration.between(JobLifecycle.instant(after.getCreatedAt()), now));
+    listener.assigned(p.request.tier, Duration.between(JobLifecycle.instant(after.getCreatedAt()), now));
     node.tokens.add(token);
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
     JobSpec spec = after.getSpec();
@@ -384,7 +386,7 @@ public final class Placer implements AutoCloseable {
       return;
     }
     engine.unreserve(token);
-    if (a.tier() == io.hearth.scheduler.placement.Tiers.DONATED) {
+    if (a.tier() == Tiers.DONATED) {
       donatedCoreMillisEnded += a.cores() * Math.max(0, clock.millis() - a.assignedAtMillis());
     }
     NodeEntry e = nodes.get(a.nodeId());

@@ -90,6 +90,19 @@ class MetricsEndpointIT {
             "jvm_memory_used_bytes", "jvm_gc_pause_seconds_count", "jvm_threads_live_threads", "process_cpu_usage");
         assertThat(m.keySet()).containsAll(required);
 
+        // The Grafana dashboard charts the same names.
+        String grafana;
+        try (var in = MetricsEndpointIT.class.getResourceAsStream("/grafana/hearth-dashboard.json")) {
+          grafana = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Matcher used = Pattern.compile("\\b((?:hearth|jvm|vertx|cache|process|system)_[a-z0-9_]+)").matcher(grafana);
+        Set<String> charted = new HashSet<>();
+        while (used.find()) {
+          charted.add(used.group(1));
+        }
+        assertThat(charted).hasSizeGreaterThan(20);
+        assertThat(m.keySet()).as("metrics the Grafana dashboard charts").containsAll(charted);
+
         assertThat(labelValues(m, "hearth_queue_pending", "tier")).containsExactlyInAnyOrder(
             "RESERVED", "ON_DEMAND", "FLEX", "DONATED");
         assertThat(labelValues(m, "hearth_nodes", "kind")).containsExactlyInAnyOrder("RADIATOR", "BOILER", "DATACENTER");
