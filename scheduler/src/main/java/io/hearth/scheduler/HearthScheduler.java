@@ -6,8 +6,10 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.hearth.api.v1.AdminServiceGrpc;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.NodeServiceGrpc;
+import io.hearth.scheduler.api.AdminServiceImpl;
 import io.hearth.scheduler.api.CallLimits;
 import io.hearth.scheduler.api.CertificateIdentities;
 import io.hearth.scheduler.api.IdentityInterceptor;
@@ -19,13 +21,19 @@ import io.hearth.scheduler.api.NodeServiceImpl;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
-import io.hearth.scheduler.dashboard.StatusPage;
+import io.hearth.scheduler.cluster.NonprofitStore;
+import io.hearth.scheduler.dashboard.DashboardServer;
+import io.hearth.scheduler.metrics.FleetMonitor;
+import io.hearth.scheduler.metrics.SchedulerMetrics;
 import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.PlacementOptions;
 import io.hearth.scheduler.scheduling.JobEvents;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,7 +44,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One scheduler member: a clustered Vert.x instance whose Hazelcast member holds the cluster
- * state, the gRPC API, the placer and the status page. {@link #start} blocks until every part
+ * state, the gRPC API (jobs, nodes, admin), the placer, the fleet monitor, the dashboard and
+ * the Prometheus metrics. {@link #start} blocks until every part
  * listens; {@link #close} stops them in reverse order.
  *
  * <p>The gRPC API is served by grpc-java's own Netty server rather than through Vert.x's
@@ -57,9 +66,11 @@ public final class HearthScheduler implements AutoCloseable {
   private final HealthStatusManager health;
   private final JobStore store;
   private final AuditLog audit;
+  private final SchedulerMetrics metrics;
+  private final FleetMonitor monitor;
 
   private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
-      HealthStatusManager health, JobStore store, AuditLog audit) {
+      HealthStatusManager health, JobStore store, AuditLog audit, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
@@ -68,6 +79,8 @@ public final class HearthScheduler implements AutoCloseable {
     this.health = health;
     this.store = store;
     this.audit = audit;
+    this.metrics = metrics;
+    this.monitor = monitor;
   }
 
   /** Starts a member and waits until it serves. */
@@ -79,24 +92,35 @@ public final class HearthScheduler implements AutoCloseable {
     long t0 = System.nanoTime();
     options.requireTls();
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options));
-    Vertx vertx = await(Vertx.builder().withClusterManager(cluster).buildClustered(), "cluster join");
+    SchedulerMetrics metrics = new SchedulerMetrics();
+    Vertx vertx = await(Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+        .withClusterManager(cluster).buildClustered(), "cluster join");
     HazelcastInstance hz = cluster.getHazelcastInstance();
     Placer placer = null;
     Server grpc = null;
     AuditLog audit = null;
+    FleetMonitor monitor = null;
     try {
       java.security.cert.X509Certificate clientCa = TlsSetup.readCertificate(options.tlsCa());
       audit = AuditLog.open(java.nio.file.Path.of(options.auditFile()), clock);
+      metrics.bindCluster(hz);
       JobEvents events = new JobEvents(vertx, clock);
       JobStore store = new JobStore(hz, events::publish);
       PlacementEngine engine = new PlacementEngine(PlacementOptions.defaults()
           .withMinHeatFraction(options.minHeatFraction())
           .withDonatedOnDatacenter(options.donatedOnDatacenter()));
-      placer = new Placer(options, store, clock, engine, audit);
+      placer = new Placer(options, store, clock, engine, audit, metrics);
       placer.start();
+      monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
+      metrics.watch(monitor);
+      NonprofitStore nonprofits = new NonprofitStore(hz);
+      AdminServiceImpl admin = new AdminServiceImpl(placer, monitor, nonprofits, clock);
 
       HealthStatusManager health = new HealthStatusManager();
-      IdentityInterceptor identity = new IdentityInterceptor(new CertificateIdentities(clientCa),
+      CertificateIdentities identities = new CertificateIdentities(clientCa);
+      IdentityInterceptor identity = new IdentityInterceptor(identities,
           new CallLimits(options.requestsPerSecond(), options.requestBurst(), options.streamsPerIdentity(), System::nanoTime));
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcHost(), options.grpcPort()),
               TlsSetup.serverCredentials(options.tlsCert(), options.tlsKey(), clientCa))
@@ -106,21 +130,26 @@ public final class HearthScheduler implements AutoCloseable {
               StrictParsing.wrap(new JobServiceImpl(store, placer, events, clock, audit).bindService()), identity))
           .addService(ServerInterceptors.intercept(
               StrictParsing.wrap(new NodeServiceImpl(options, store, placer, clock).bindService()), identity))
+          .addService(ServerInterceptors.intercept(StrictParsing.wrap(admin.bindService()), identity))
           .addService(ServerInterceptors.intercept(health.getHealthService(), identity))
           .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), identity))
           .build()
           .start();
       health.setStatus(JobServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus(NodeServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      health.setStatus(AdminServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
 
-      HttpServer http = await(new StatusPage(vertx, placer, hz).listen(options.httpHost(), options.httpPort()),
-          "status page");
-      LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
+      HttpServer http = await(new DashboardServer(vertx, monitor, metrics, admin, store, nonprofits, options, identities)
+          .listen(options.httpHost(), options.httpPort()), "dashboard");
+      LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on https://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit);
+      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit, metrics, monitor);
     } catch (IOException | RuntimeException e) {
+      if (monitor != null) {
+        monitor.close();
+      }
       if (grpc != null) {
         grpc.shutdownNow();
       }
@@ -155,6 +184,14 @@ public final class HearthScheduler implements AutoCloseable {
     return store;
   }
 
+  public SchedulerMetrics metrics() {
+    return metrics;
+  }
+
+  public FleetMonitor monitor() {
+    return monitor;
+  }
+
   @Override
   public void close() {
     health.enterTerminalState();
@@ -167,6 +204,7 @@ public final class HearthScheduler implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    monitor.close();
     placer.close();
     audit.close();
     try {

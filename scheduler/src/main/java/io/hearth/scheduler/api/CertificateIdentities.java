@@ -35,6 +35,38 @@ public final class CertificateIdentities {
     return ca;
   }
 
+  private static final String SESSION_KEY = "hearth.identity";
+
+  /**
+   * The identity of a mutual-TLS session's client certificate, verified once per session (cached
+   * on the session); HearthException(UNAUTHENTICATED) saying why not.
+   */
+  public Identity fromSession(javax.net.ssl.SSLSession session) {
+    if (session == null) {
+      throw HearthException.unauthenticated("no TLS session (expected: mutual TLS)");
+    }
+    Object cached = session.getValue(SESSION_KEY);
+    if (cached instanceof Identity id) {
+      return id;
+    }
+    java.security.cert.Certificate[] peer;
+    try {
+      peer = session.getPeerCertificates();
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      throw HearthException.unauthenticated("no client certificate (expected: one issued by the Hearth CA)");
+    }
+    X509Certificate[] chain = new X509Certificate[peer.length];
+    for (int i = 0; i < peer.length; i++) {
+      if (!(peer[i] instanceof X509Certificate x)) {
+        throw HearthException.unauthenticated("client certificate is not X.509");
+      }
+      chain[i] = x;
+    }
+    Identity id = verify(chain);
+    session.putValue(SESSION_KEY, id);
+    return id;
+  }
+
   /** The identity the chain proves, or a HearthException(UNAUTHENTICATED) saying why not. */
   public Identity verify(X509Certificate[] chain) {
     if (chain == null || chain.length == 0) {

@@ -10,10 +10,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -24,8 +21,6 @@ import javax.net.ssl.SSLSession;
  * the certificate path is validated once per connection, not per call.
  */
 public final class IdentityInterceptor implements ServerInterceptor {
-
-  private static final String SESSION_KEY = "hearth.identity";
 
   private final CertificateIdentities identities;
   private final CallLimits limits;
@@ -87,28 +82,7 @@ public final class IdentityInterceptor implements ServerInterceptor {
   }
 
   private Identity identify(SSLSession session) {
-    if (session == null) {
-      throw HearthException.unauthenticated("no TLS session (expected: mutual TLS)");
-    }
-    Object cached = session.getValue(SESSION_KEY);
-    if (cached instanceof Identity id) {
-      return id;
-    }
-    Certificate[] peer;
-    try {
-      peer = session.getPeerCertificates();
-    } catch (SSLPeerUnverifiedException e) {
-      throw HearthException.unauthenticated("no client certificate (expected: one issued by the Hearth CA)");
-    }
-    X509Certificate[] chain = new X509Certificate[peer.length];
-    for (int i = 0; i < peer.length; i++) {
-      if (!(peer[i] instanceof X509Certificate x)) {
-        throw HearthException.unauthenticated("client certificate is not X.509");
-      }
-      chain[i] = x;
-    }
-    Identity id = identities.verify(chain);
-    session.putValue(SESSION_KEY, id);
-    return id;
+    return identities.fromSession(session);
   }
+
 }

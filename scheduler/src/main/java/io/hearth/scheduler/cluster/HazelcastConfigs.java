@@ -19,6 +19,8 @@ public final class HazelcastConfigs {
   public static final String JOBS_MAP = "hearth.jobs";
   public static final String REQUESTS_MAP = "hearth.requests";
   public static final String NODES_MAP = "hearth.nodes";
+  /** Approved nonprofits: id -> {@code hearth.v1.Nonprofit} bytes. */
+  public static final String NONPROFITS_MAP = "hearth.nonprofits";
   public static final String JOB_IDS = "hearth.job-ids";
   public static final String FENCING_TOKENS = "hearth.fencing-tokens";
 
@@ -51,6 +53,7 @@ public final class HazelcastConfigs {
         .addIndexConfig(new IndexConfig(IndexType.HASH, "state")));
     config.addMapConfig(new MapConfig(REQUESTS_MAP).setBackupCount(1));
     config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
+    config.addMapConfig(new MapConfig(NONPROFITS_MAP).setBackupCount(1));
     return config;
   }
 }

@@ -41,6 +41,7 @@ public final class SchedulerOptions {
   public static final String DEFAULT_AUDIT_FILE = "hearth-data/audit.log";
   public static final Duration DEFAULT_PREEMPTION_GRACE = Duration.ofSeconds(10);
   public static final double DEFAULT_DISPLACED_HEATING_G_PER_KWH = 252;
+  public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -87,7 +88,10 @@ public final class SchedulerOptions {
       new Setting("limits.streams-per-identity", "HEARTH_LIMITS_STREAMS_PER_IDENTITY",
           String.valueOf(DEFAULT_STREAMS_PER_IDENTITY), "open streams (WatchJobs, Connect) one identity may hold"),
       new Setting("audit.file", "HEARTH_AUDIT_FILE", DEFAULT_AUDIT_FILE,
-          "append-only audit log: one JSON line per submission, cancellation, placement and admin action"));
+          "append-only audit log: one JSON line per submission, cancellation, placement and admin action"),
+      new Setting("dashboard.refresh-interval-ms", "HEARTH_DASHBOARD_REFRESH_INTERVAL_MS",
+          String.valueOf(DEFAULT_DASHBOARD_REFRESH_INTERVAL.toMillis()),
+          "how often the fleet is aggregated for the dashboard's live view and the fleet metrics, ms"));
 
   private final String grpcHost;
   private final int grpcPort;
@@ -113,6 +117,7 @@ public final class SchedulerOptions {
   private final Duration preemptionGrace;
   private final double displacedHeatingGramsPerKwh;
   private final String runningCoreQuotas;
+  private final Duration dashboardRefreshInterval;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -153,6 +158,7 @@ public final class SchedulerOptions {
     displacedHeatingGramsPerKwh = b.displacedHeatingGramsPerKwh;
     io.hearth.scheduler.placement.Quotas.parse(b.runningCoreQuotas);
     runningCoreQuotas = b.runningCoreQuotas == null ? "" : b.runningCoreQuotas;
+    dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
   }
 
   /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
@@ -239,6 +245,7 @@ public final class SchedulerOptions {
   public Duration preemptionGrace() { return preemptionGrace; }
   public double displacedHeatingGramsPerKwh() { return displacedHeatingGramsPerKwh; }
   public String runningCoreQuotas() { return runningCoreQuotas; }
+  public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -266,6 +273,7 @@ public final class SchedulerOptions {
     b.preemptionGrace = preemptionGrace;
     b.displacedHeatingGramsPerKwh = displacedHeatingGramsPerKwh;
     b.runningCoreQuotas = runningCoreQuotas;
+    b.dashboardRefreshInterval = dashboardRefreshInterval;
     return b;
   }
 
@@ -321,6 +329,7 @@ public final class SchedulerOptions {
     private Duration preemptionGrace = DEFAULT_PREEMPTION_GRACE;
     private double displacedHeatingGramsPerKwh = DEFAULT_DISPLACED_HEATING_G_PER_KWH;
     private String runningCoreQuotas = "";
+    private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
 
     private Builder() {}
 
@@ -347,6 +356,7 @@ public final class SchedulerOptions {
     public Builder preemptionGrace(Duration v) { preemptionGrace = v; return this; }
     public Builder displacedHeatingGramsPerKwh(double v) { displacedHeatingGramsPerKwh = v; return this; }
     public Builder runningCoreQuotas(String v) { runningCoreQuotas = v; return this; }
+    public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -375,6 +385,7 @@ public final class SchedulerOptions {
         case "placement.preemption-grace-ms" -> preemptionGrace = Duration.ofMillis(parseLong(key, value));
         case "quota.running-cores" -> runningCoreQuotas = value;
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
+        case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;

@@ -24,7 +24,9 @@ import io.hearth.scheduler.placement.Tiers;
 import io.hearth.scheduler.placement.filter.PlacementFilter;
 import io.hearth.api.v1.Preemption;
 import io.hearth.scheduler.placement.Rejection;
+import io.hearth.scheduler.placement.Tiers;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,6 +65,7 @@ public final class Placer implements AutoCloseable {
   private final JobStore store;
   private final Clock clock;
   private final PlacementEngine engine;
+  private final PlacementListener listener;
   private final ScheduledExecutorService thread;
   private final AuditLog audit;
   private final String energyAssumptions;
@@ -83,13 +87,23 @@ public final class Placer implements AutoCloseable {
   private volatile int pendingCount;
   private long assignments;
   private long preemptions;
+  /** Core-milliseconds of ended DONATED attempts; written by the placer thread only. */
+  private volatile long donatedCoreMillisEnded;
 
   /** Where an attempt runs and what it holds there; its reservation is keyed by the fencing token. */
   private record Active(String jobId, String owner, String nodeId, long token, JobRequest request, long sequence,
-      double[] heat) {
+      long assignedAtMillis, double[] heat) {
     /** Time-weighted share of the node's draw that its room or tank wanted while the attempt ran. */
     double usefulFraction() {
       return heat[1] > 0 ? heat[0] / heat[1] : heat[2];
+    }
+
+    int tier() {
+      return request.tier;
+    }
+
+    int cores() {
+      return request.cores;
     }
   }
 
@@ -130,6 +144,8 @@ public final class Placer implements AutoCloseable {
     NodeSession session;
     boolean lost;
     long lastSampleMillis;
+    /** An operator drain; it outlives reconnects. */
+    boolean drained;
     final Set<Long> tokens = new LinkedHashSet<>();
 
     NodeEntry(String nodeId) {
@@ -138,6 +154,11 @@ public final class Placer implements AutoCloseable {
   }
 
   public Placer(SchedulerOptions options, JobStore store, Clock clock, PlacementEngine engine, AuditLog audit) {
+    this(options, store, clock, engine, audit, PlacementListener.NONE);
+  }
+
+  public Placer(SchedulerOptions options, JobStore store, Clock clock, PlacementEngine engine, AuditLog audit,
+      PlacementListener listener) {
     this.options = options;
     this.audit = audit;
     this.quotas = io.hearth.scheduler.placement.Quotas.parse(options.runningCoreQuotas());
@@ -147,6 +168,7 @@ public final class Placer implements AutoCloseable {
     this.store = store;
     this.clock = clock;
     this.engine = engine;
+    this.listener = listener;
     for (int i = 0; i < TIERS; i++) {
       queues[i] = new ArrayDeque<>();
     }
@@ -259,6 +281,40 @@ public final class Placer implements AutoCloseable {
     return view;
   }
 
+  /**
+   * Drains a node (no new work; its running attempts finish) or lets it take work again. The drain
+   * holds across the node's reconnects. Completes with false when the node never said hello here.
+   */
+  public CompletableFuture<Boolean> setDrained(String nodeId, boolean drained) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    execute(() -> {
+      NodeEntry e = nodes.get(nodeId);
+      if (e == null) {
+        done.complete(false);
+        return;
+      }
+      if (e.drained != drained) {
+        e.drained = drained;
+        LOG.info("node {} {}", nodeId, drained ? "drained by an operator: it takes no new work" : "undrained: it takes work again");
+      }
+      if (e.slot >= 0 && !e.lost && e.session != null && e.session.isOpen()) {
+        engine.setNodeState(e.slot, drained ? NodeStates.DRAINING : NodeStates.READY);
+        if (!drained) {
+          runCycle();
+        }
+      }
+      done.complete(true);
+    });
+    return done;
+  }
+
+  /** A copy of every node, running attempt and queue length, taken on the placer thread. */
+  public CompletableFuture<FleetSnapshot> snapshot() {
+    CompletableFuture<FleetSnapshot> done = new CompletableFuture<>();
+    execute(() -> done.complete(takeSnapshot()));
+    return done;
+  }
+
   /** Why a job waits, as last explained; null when it is not pending here. */
   public String pendingSummary(String jobId) {
     Pending p = pendingById.get(jobId);
@@ -322,11 +378,15 @@ public final class Placer implements AutoCloseable {
           queue.add(p);
           continue;
         }
+        long t0 = System.nanoTime();
         int slot = engine.place(p.request);
         if (slot < 0 && p.request.tier < Tiers.DONATED) {
           slot = preemptFor(p.request);
         }
-        if (slot < 0 || !bind(p, slot)) {
+        boolean bound = slot >= 0 && bind(p, slot);
+        listener.decided(p.request.tier, slot < 0 ? PlacementListener.Outcome.NO_FIT
+            : bound ? PlacementListener.Outcome.PLACED : PlacementListener.Outcome.CONFLICT, System.nanoTime() - t0);
+        if (!bound) {
           if (!p.removed) {
             failed.add(p.shape);
             queue.add(p);
@@ -361,8 +421,9 @@ public final class Placer implements AutoCloseable {
     p.removed = true;
     pendingById.remove(p.jobId);
     runningCores(p.owner)[p.request.tier] += p.request.cores;
-    activeByToken.put(token, new Active(p.jobId, p.owner, nodeId, token, p.request, ++assignments,
+    activeByToken.put(token, new Active(p.jobId, p.owner, nodeId, token, p.request, ++assignments, now.toEpochMilli(),
         new double[] {0, 0, usefulFraction(slot)}));
+    listener.assigned(p.request.tier, Duration.between(JobLifecycle.instant(after.getCreatedAt()), now));
     node.tokens.add(token);
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
     audit.record("scheduler", "place", after.getJobId(), "node=" + nodeId + " attempt=" + attempt.getNumber()
@@ -541,6 +602,9 @@ public final class Placer implements AutoCloseable {
     endedFractions.put(token, a.usefulFraction());
     runningCores(a.owner())[a.request().tier] -= a.request().cores;
     engine.unreserve(token);
+    if (a.tier() == Tiers.DONATED) {
+      donatedCoreMillisEnded += a.cores() * Math.max(0, clock.millis() - a.assignedAtMillis());
+    }
     NodeEntry e = nodes.get(a.nodeId());
     if (e != null) {
       e.tokens.remove(token);
@@ -585,7 +649,7 @@ public final class Placer implements AutoCloseable {
     e.slot = engine.upsertNode(new NodeSpec(h.getNodeId(), h.getKindValue(), session.securityClass(), h.getCores(),
         h.getMemoryMib(), h.getWattsPerCore(), h.getRegion(), h.getSite()));
     engine.updateTelemetry(e.slot, session.heatDemandWatts(), session.computeDrawWatts());
-    engine.setNodeState(e.slot, NodeStates.READY);
+    engine.setNodeState(e.slot, e.drained ? NodeStates.DRAINING : NodeStates.READY);
     if (e.lost) {
       LOG.info("node {} is back", h.getNodeId());
     } else if (old == null) {
@@ -703,6 +767,31 @@ public final class Placer implements AutoCloseable {
     Map<String, Integer> kinds = new HashMap<>();
     byKind.forEach((k, v) -> kinds.put(k.name(), v[0]));
     view = new FleetView(ready, lost, kinds, pendingByTier, activeByToken.size(), demand, draw, clock.instant());
+  }
+
+  private FleetSnapshot takeSnapshot() {
+    List<FleetSnapshot.Node> rows = new ArrayList<>(nodes.size());
+    for (NodeEntry e : nodes.values()) {
+      NodeSession s = e.session;
+      if (s == null || e.slot < 0) {
+        continue;
+      }
+      Hello h = s.hello();
+      int state = e.lost || !s.isOpen() ? NodeStates.LOST : engine.nodeState(e.slot);
+      rows.add(new FleetSnapshot.Node(e.nodeId, h.getKindValue(), s.securityClass(), state, e.drained, h.getCores(),
+          engine.fleet().reservedCores(e.slot), e.tokens.size(), h.getMaxWatts(), s.heatDemandWatts(),
+          s.computeDrawWatts(), s.insideTemperatureC(), s.outdoorTemperatureC(), h.getSite(), h.getRegion(),
+          s.lastSeenMillis()));
+    }
+    List<FleetSnapshot.Attempt> attempts = new ArrayList<>(activeByToken.size());
+    for (Active a : activeByToken.values()) {
+      attempts.add(new FleetSnapshot.Attempt(a.jobId(), a.nodeId(), a.tier(), a.cores(), a.assignedAtMillis()));
+    }
+    int[] pendingByTier = new int[TIERS];
+    for (Pending p : pendingById.values()) {
+      pendingByTier[Math.max(0, Math.min(TIERS - 1, p.request.tier - 1))]++;
+    }
+    return new FleetSnapshot(clock.millis(), rows, attempts, pendingByTier, donatedCoreMillisEnded);
   }
 
   private void guarded(String what, Runnable r) {

@@ -130,6 +130,12 @@ class SecurityIT {
     expect(expected, "Connect as self", denied, denied, ok, denied);
     expect(expected, "Connect as another node", denied, denied, denied, denied);
     expect(expected, "Health check", ok, ok, ok, ok);
+    expect(expected, "Admin ListNodes", denied, denied, denied, ok);
+    expect(expected, "Admin GetClusterStatus", denied, denied, denied, ok);
+    expect(expected, "Admin DrainNode unknown node", denied, denied, denied, notFound);
+    expect(expected, "Admin UndrainNode unknown node", denied, denied, denied, notFound);
+    expect(expected, "Admin ApproveNonprofit", denied, denied, denied, ok);
+    expect(expected, "Dashboard (HTTPS)", denied, denied, denied, ok);
 
     int n = 0;
     for (String role : roles) {
@@ -174,12 +180,42 @@ class SecurityIT {
       record(actual, role, "Connect as self", connectCode(ch, id));
       record(actual, role, "Connect as another node", connectCode(ch, "someone-else"));
       record(actual, role, "Health check", code(() -> HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance())));
+      var admin = io.hearth.api.v1.AdminServiceGrpc.newBlockingStub(ch).withInterceptors(TestScheduler.PER_CALL_DEADLINE);
+      record(actual, role, "Admin ListNodes", code(() -> admin.listNodes(io.hearth.api.v1.ListNodesRequest.getDefaultInstance())));
+      record(actual, role, "Admin GetClusterStatus", code(() -> admin.getClusterStatus(
+          io.hearth.api.v1.GetClusterStatusRequest.getDefaultInstance())));
+      record(actual, role, "Admin DrainNode unknown node", code(() -> admin.drainNode(
+          io.hearth.api.v1.DrainNodeRequest.newBuilder().setNodeId("no-such-node").build())));
+      record(actual, role, "Admin UndrainNode unknown node", code(() -> admin.undrainNode(
+          io.hearth.api.v1.UndrainNodeRequest.newBuilder().setNodeId("no-such-node").build())));
+      record(actual, role, "Admin ApproveNonprofit", code(() -> admin.approveNonprofit(
+          io.hearth.api.v1.ApproveNonprofitRequest.newBuilder().setNonprofitId("matrix-charity").setWeight(1).build())));
+      record(actual, role, "Dashboard (HTTPS)", httpCode(TestScheduler.https(role), "/api/status"));
     }
     assertThat(actual).isEqualTo(expected);
     // The foreign jobs were never touched.
     JobServiceGrpc.JobServiceBlockingStub ops = hearth.jobs("operator/ops");
     assertThat(ops.getJob(GetJobRequest.newBuilder().setJobId(acmeJob.getJobId()).build()).getState()).isEqualTo(JobState.JOB_STATE_QUEUED);
     assertThat(ops.getJob(GetJobRequest.newBuilder().setJobId(charityJob.getJobId()).build()).getState()).isEqualTo(JobState.JOB_STATE_QUEUED);
+  }
+
+  /** The dashboard's answer as a gRPC-like code: 200 OK, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED. */
+  private static Status.Code httpCode(java.net.http.HttpClient client, String path) {
+    try {
+      int status = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(hearth.dashboard(path))).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+      return switch (status) {
+        case 200 -> Status.Code.OK;
+        case 401 -> Status.Code.UNAUTHENTICATED;
+        case 403 -> Status.Code.PERMISSION_DENIED;
+        default -> Status.Code.UNKNOWN;
+      };
+    } catch (java.io.IOException e) {
+      return Status.Code.UNAVAILABLE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void expect(Map<String, Map<String, Status.Code>> m, String rpc, Status.Code tenant,
@@ -217,9 +253,14 @@ class SecurityIT {
       codes.add(watchCode(ch, WatchJobsRequest.getDefaultInstance()));
       codes.add(connectCode(ch, "anyone"));
       codes.add(code(() -> HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance())));
-      assertThat(codes).as(c.getKey()).hasSize(8).containsOnly(Status.Code.UNAUTHENTICATED);
+      var admin = io.hearth.api.v1.AdminServiceGrpc.newBlockingStub(ch).withInterceptors(TestScheduler.PER_CALL_DEADLINE);
+      codes.add(code(() -> admin.listNodes(io.hearth.api.v1.ListNodesRequest.getDefaultInstance())));
+      codes.add(code(() -> admin.drainNode(io.hearth.api.v1.DrainNodeRequest.newBuilder().setNodeId("x").build())));
+      assertThat(codes).as(c.getKey()).hasSize(10).containsOnly(Status.Code.UNAUTHENTICATED);
       ch.shutdownNow();
     }
+    // The dashboard: no client certificate is a 401; a certificate from another CA fails the TLS handshake.
+    assertThat(httpCode(TestScheduler.httpsWithout(), "/api/status")).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(hearth.jobs("operator/ops").getJob(GetJobRequest.newBuilder().setJobId(acmeJob.getJobId()).build())
         .getState()).isEqualTo(JobState.JOB_STATE_QUEUED);
   }

@@ -127,6 +127,49 @@ public final class TestScheduler implements AutoCloseable {
     }
   };
 
+  /** The dashboard's address for {@code path}: HTTPS with mutual TLS. */
+  public String dashboard(String path) {
+    return "https://127.0.0.1:" + scheduler.httpPort() + path;
+  }
+
+  /** An HTTPS client that presents {@code identity}'s certificate (e.g. operator/ops) and trusts the test CA. */
+  public static java.net.http.HttpClient https(String identity) {
+    return java.net.http.HttpClient.newBuilder().sslContext(sslContext(identity)).build();
+  }
+
+  /** An HTTPS client that trusts the test CA and presents no certificate. */
+  public static java.net.http.HttpClient httpsWithout() {
+    return java.net.http.HttpClient.newBuilder().sslContext(sslContext(null)).build();
+  }
+
+  /** A TLS context with {@code identity}'s certificate and key (none when null), trusting the test CA. */
+  public static javax.net.ssl.SSLContext sslContext(String identity) {
+    try {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      trust.setCertificateEntry("hearth-ca", CA.certificate());
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+      tmf.init(trust);
+      javax.net.ssl.KeyManager[] keys = null;
+      if (identity != null) {
+        String[] parts = identity.split("/");
+        DevCa.Issued issued = CA.issueClient(parts[0], parts[1],
+            parts[0].equals("node") ? (parts.length > 2 ? parts[2] : "SEALED") : null);
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("me", issued.key(), new char[0], new java.security.cert.Certificate[] {issued.certificate(), CA.certificate()});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, new char[0]);
+        keys = kmf.getKeyManagers();
+      }
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(keys, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (java.security.GeneralSecurityException | IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A small valid spec running {@code argv}. */
   public static JobSpec.Builder spec(String requestId, String... argv) {
     return JobSpec.newBuilder()

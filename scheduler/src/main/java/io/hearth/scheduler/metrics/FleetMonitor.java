@@ -1,0 +1,109 @@
+package io.hearth.scheduler.metrics;
+
+import com.hazelcast.aggregation.Aggregators;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
+import io.hearth.scheduler.cluster.HazelcastConfigs;
+import io.hearth.scheduler.cluster.StoredJob;
+import io.hearth.scheduler.scheduling.FleetSnapshot;
+import io.hearth.scheduler.scheduling.Placer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Aggregates the fleet periodically, off the event loop: the placer copies its state on its own
+ * thread ({@link Placer#snapshot()}), then a worker thread counts jobs by state in Hazelcast and
+ * computes the {@link FleetFigures}; listeners (the dashboard's live stream, the per-site metrics)
+ * get each result on the event loop of the timer. Metrics gauges and the admin API read
+ * {@link #latest()} from any thread. One aggregation runs at a time; a tick that finds one in
+ * flight is skipped.
+ */
+public final class FleetMonitor implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FleetMonitor.class);
+
+  private final Vertx vertx;
+  private final Placer placer;
+  private final HazelcastInstance hz;
+  private final IMap<String, StoredJob> jobs;
+  private final List<Consumer<FleetFigures>> listeners = new CopyOnWriteArrayList<>();
+  private final io.vertx.core.Context context;
+  private final long timer;
+  private volatile FleetFigures latest = FleetFigures.EMPTY;
+  private Future<FleetFigures> inFlight;
+
+  public FleetMonitor(Vertx vertx, Placer placer, HazelcastInstance hz, Duration interval) {
+    this.vertx = vertx;
+    this.placer = placer;
+    this.hz = hz;
+    this.jobs = hz.getMap(HazelcastConfigs.JOBS_MAP);
+    this.context = vertx.getOrCreateContext();
+    this.timer = vertx.setPeriodic(interval.toMillis(), interval.toMillis(), id -> refresh());
+  }
+
+  /** The last aggregation ({@link FleetFigures#EMPTY} before the first). */
+  public FleetFigures latest() {
+    return latest;
+  }
+
+  /** Called with every new aggregation, on an event loop; must not block. */
+  public void onUpdate(Consumer<FleetFigures> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Aggregates now (or joins the aggregation in flight) and tells the listeners. Safe from any
+   * thread; the result completes on a Vert.x context.
+   */
+  public synchronized Future<FleetFigures> refresh() {
+    if (inFlight != null) {
+      return inFlight;
+    }
+    Promise<FleetFigures> done = Promise.promise();
+    inFlight = done.future();
+    Future.fromCompletionStage(placer.snapshot(), context)
+        .compose(snapshot -> vertx.executeBlocking(() -> aggregate(snapshot), false))
+        .onComplete(ar -> {
+          synchronized (this) {
+            inFlight = null;
+          }
+          if (ar.succeeded()) {
+            latest = ar.result();
+            for (Consumer<FleetFigures> l : listeners) {
+              try {
+                l.accept(ar.result());
+              } catch (RuntimeException e) {
+                LOG.warn("fleet listener failed", e);
+              }
+            }
+            done.complete(ar.result());
+          } else {
+            LOG.warn("fleet aggregation failed: {}", ar.cause().toString());
+            done.fail(ar.cause());
+          }
+        });
+    return done.future();
+  }
+
+  private FleetFigures aggregate(FleetSnapshot snapshot) {
+    long[] byState = new long[FleetFigures.JOB_STATES + 1];
+    for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
+      Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
+      byState[s] = n == null ? 0 : n;
+    }
+    return FleetFigures.of(snapshot, byState, hz.getCluster().getMembers().size());
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(timer);
+  }
+}
