@@ -11,6 +11,8 @@ import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.NodeServiceGrpc;
 import io.hearth.scheduler.api.AdminServiceImpl;
 import io.hearth.scheduler.api.CallLimits;
+import io.hearth.scheduler.api.DonationServiceImpl;
+import io.hearth.scheduler.donation.DonationLedger;
 import io.hearth.scheduler.api.CertificateIdentities;
 import io.hearth.scheduler.api.IdentityInterceptor;
 import io.hearth.scheduler.api.StrictParsing;
@@ -116,6 +118,8 @@ public final class HearthScheduler implements AutoCloseable {
       monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
       metrics.watch(monitor);
       NonprofitStore nonprofits = new NonprofitStore(hz);
+      DonationLedger ledger = new DonationLedger(hz, nonprofits, options.donationWindow().toSeconds());
+      placer.useLedger(ledger);
       AdminServiceImpl admin = new AdminServiceImpl(placer, monitor, nonprofits, clock);
 
       HealthStatusManager health = new HealthStatusManager();
@@ -127,7 +131,9 @@ public final class HearthScheduler implements AutoCloseable {
           .maxInboundMessageSize(options.maxInboundMessageBytes())
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .addService(ServerInterceptors.intercept(
-              StrictParsing.wrap(new JobServiceImpl(store, placer, events, clock, audit).bindService()), identity))
+              StrictParsing.wrap(new JobServiceImpl(store, placer, events, clock, audit, ledger).bindService()), identity))
+          .addService(ServerInterceptors.intercept(StrictParsing.wrap(new DonationServiceImpl(ledger, placer, store, clock,
+              audit, options.displacedHeatingGramsPerKwh()).bindService()), identity))
           .addService(ServerInterceptors.intercept(
               StrictParsing.wrap(new NodeServiceImpl(options, store, placer, clock).bindService()), identity))
           .addService(ServerInterceptors.intercept(StrictParsing.wrap(admin.bindService()), identity))
@@ -137,6 +143,8 @@ public final class HearthScheduler implements AutoCloseable {
           .start();
       health.setStatus(JobServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus(NodeServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      health.setStatus(io.hearth.api.v1.DonationServiceGrpc.SERVICE_NAME,
+          io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus(AdminServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
 

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * {@code hearth.v1.JobService}: submission, queries, cancellation and watching, each scoped to the
@@ -47,8 +46,11 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   private final JobEvents events;
   private final Clock clock;
   private final AuditLog audit;
+  private final io.hearth.scheduler.donation.DonationLedger ledger;
 
-  public JobServiceImpl(JobStore store, Placer placer, JobEvents events, Clock clock, AuditLog audit) {
+  public JobServiceImpl(JobStore store, Placer placer, JobEvents events, Clock clock, AuditLog audit,
+      io.hearth.scheduler.donation.DonationLedger ledger) {
+    this.ledger = ledger;
     this.store = store;
     this.placer = placer;
     this.events = events;
@@ -58,7 +60,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void submitJob(SubmitJobRequest request, StreamObserver<SubmitJobResponse> out) {
-    respond(out, () -> {
+    StatusMapper.respond(out, () -> {
       Identity who = submitter();
       if (!request.hasSpec()) {
         throw HearthException.invalid("spec: missing (expected: a job spec)");
@@ -71,7 +73,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void submitJobs(SubmitJobsRequest request, StreamObserver<SubmitJobsResponse> out) {
-    respond(out, () -> {
+    StatusMapper.respond(out, () -> {
       Identity who = submitter();
       int n = request.getSpecsCount();
       if (n < 1 || n > MAX_BATCH) {
@@ -94,12 +96,12 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void getJob(GetJobRequest request, StreamObserver<Job> out) {
-    respond(out, () -> visibleJob(Identity.current(), request.getJobId()));
+    StatusMapper.respond(out, () -> visibleJob(Identity.current(), request.getJobId()));
   }
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> out) {
-    respond(out, () -> {
+    StatusMapper.respond(out, () -> {
       Identity who = reader();
       int size = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
       if (size < 1 || size > MAX_PAGE_SIZE) {
@@ -134,7 +136,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> out) {
-    respond(out, () -> {
+    StatusMapper.respond(out, () -> {
       Identity who = Identity.current();
       if (who.role() != Identity.Role.TENANT && who.role() != Identity.Role.NONPROFIT) {
         throw HearthException.denied("role " + who.role().word() + " cannot cancel jobs (expected: the job's owner)");
@@ -215,13 +217,26 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     return who;
   }
 
-  private static void checkTier(Identity who, String path, JobSpec spec) {
+  private void checkTier(Identity who, String path, JobSpec spec) {
     boolean donated = spec.getTier() == Tier.TIER_DONATED;
+    if (!donated && !spec.getGrantId().isEmpty()) {
+      throw HearthException.invalid(path + ".grant_id: set (expected: only on TIER_DONATED jobs)");
+    }
     if (who.role() == Identity.Role.NONPROFIT && !donated) {
       throw HearthException.denied(path + ".tier: " + spec.getTier() + " (nonprofits submit TIER_DONATED only)");
     }
     if (who.role() == Identity.Role.TENANT && donated) {
       throw HearthException.denied(path + ".tier: TIER_DONATED (reserved for approved nonprofits)");
+    }
+    if (donated) {
+      if (spec.getGrantId().isEmpty()) {
+        throw HearthException.invalid(path + ".grant_id: empty (expected: one of the nonprofit's grants, see ClaimOffer)");
+      }
+      JobSpecValidator.checkLength(path + ".grant_id", spec.getGrantId(), 1, 64);
+      String blocked = ledger.blocked(who.id(), spec.getGrantId(), clock.instant());
+      if (blocked != null) {
+        throw new HearthException(HearthException.Kind.FAILED_PRECONDITION, path + ".grant_id: " + blocked);
+      }
     }
   }
 
@@ -239,15 +254,4 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     return job;
   }
 
-  private static <T> void respond(StreamObserver<T> out, Supplier<T> body) {
-    T result;
-    try {
-      result = body.get();
-    } catch (RuntimeException e) {
-      out.onError(StatusMapper.toStatus(e));
-      return;
-    }
-    out.onNext(result);
-    out.onCompleted();
-  }
 }

@@ -117,6 +117,11 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       requireHello("telemetry");
       checkFinite("telemetry.heat_demand_watts", t.getHeatDemandWatts(), 0, MAX_WATTS);
       checkFinite("telemetry.compute_draw_watts", t.getComputeDrawWatts(), 0, MAX_WATTS);
+      checkFinite("telemetry.forecast_heat_demand_watts", t.getForecastHeatDemandWatts(), 0, MAX_WATTS);
+      JobSpecValidator.checkRange("telemetry.throttled_cores", t.getThrottledCores(), 0, MAX_NODE_CORES);
+      // A node that sends no forecast (0) is taken at its current demand.
+      session.recordOutlook(t.getForecastHeatDemandWatts() > 0 ? t.getForecastHeatDemandWatts() : -1,
+          t.getThrottledCores());
       boolean first = session.recordTelemetry(t.getHeatDemandWatts(), t.getComputeDrawWatts(),
           t.getInsideTemperatureC(), t.getOutdoorTemperatureC(), clock.millis());
       placer.telemetry(session, first);

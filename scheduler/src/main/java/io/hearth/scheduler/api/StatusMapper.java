@@ -46,6 +46,19 @@ public final class StatusMapper {
     return Status.INTERNAL.withDescription("internal error").asRuntimeException();
   }
 
+  /** Runs a unary call's body and answers its result, or its failure mapped to a status. */
+  public static <T> void respond(io.grpc.stub.StreamObserver<T> out, java.util.function.Supplier<T> body) {
+    T result;
+    try {
+      result = body.get();
+    } catch (RuntimeException e) {
+      out.onError(toStatus(e));
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+
   private static Throwable unwrap(Throwable t) {
     Throwable c = t;
     while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {

@@ -53,6 +53,9 @@ public final class HazelcastConfigs {
         .addIndexConfig(new IndexConfig(IndexType.HASH, "state")));
     config.addMapConfig(new MapConfig(REQUESTS_MAP).setBackupCount(1));
     config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
+    for (String m : java.util.List.of("hearth.offers", "hearth.claims", "hearth.grants")) {
+      config.addMapConfig(new MapConfig(m).setBackupCount(1));
+    }
     config.addMapConfig(new MapConfig(NONPROFITS_MAP).setBackupCount(1));
     return config;
   }

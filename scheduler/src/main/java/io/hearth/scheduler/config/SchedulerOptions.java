@@ -41,6 +41,7 @@ public final class SchedulerOptions {
   public static final String DEFAULT_AUDIT_FILE = "hearth-data/audit.log";
   public static final Duration DEFAULT_PREEMPTION_GRACE = Duration.ofSeconds(10);
   public static final double DEFAULT_DISPLACED_HEATING_G_PER_KWH = 252;
+  public static final Duration DEFAULT_DONATION_WINDOW = Duration.ofHours(4);
   public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
@@ -78,6 +79,9 @@ public final class SchedulerOptions {
           "gCO2 per kWh of heat that the useful compute heat displaces (gas boiler: 227 g/kWh of gas at 90 % efficiency)"),
       new Setting("quota.running-cores", "HEARTH_QUOTA_RUNNING_CORES", "",
           "running-core quotas, comma-separated owner/TIER=cores (* for any owner or tier); a job over quota waits QUEUED"),
+      new Setting("donation.window-seconds", "HEARTH_DONATION_WINDOW_SECONDS",
+          String.valueOf(DEFAULT_DONATION_WINDOW.toSeconds()),
+          "length of a donation offer's window; grants expire at its end, s"),
       new Setting("tls.cert", "HEARTH_TLS_CERT", "", "the scheduler's certificate chain, PEM file (required)"),
       new Setting("tls.key", "HEARTH_TLS_KEY", "", "the scheduler's private key, PKCS#8 PEM file (required)"),
       new Setting("tls.ca", "HEARTH_TLS_CA", "", "the CA that issues client certificates, PEM file (required)"),
@@ -117,6 +121,7 @@ public final class SchedulerOptions {
   private final Duration preemptionGrace;
   private final double displacedHeatingGramsPerKwh;
   private final String runningCoreQuotas;
+  private final Duration donationWindow;
   private final Duration dashboardRefreshInterval;
 
   private SchedulerOptions(Builder b) {
@@ -158,6 +163,7 @@ public final class SchedulerOptions {
     displacedHeatingGramsPerKwh = b.displacedHeatingGramsPerKwh;
     io.hearth.scheduler.placement.Quotas.parse(b.runningCoreQuotas);
     runningCoreQuotas = b.runningCoreQuotas == null ? "" : b.runningCoreQuotas;
+    donationWindow = checkDuration("donation.window-seconds", b.donationWindow, 1000, 7L * 24 * 3600 * 1000);
     dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
   }
 
@@ -245,6 +251,7 @@ public final class SchedulerOptions {
   public Duration preemptionGrace() { return preemptionGrace; }
   public double displacedHeatingGramsPerKwh() { return displacedHeatingGramsPerKwh; }
   public String runningCoreQuotas() { return runningCoreQuotas; }
+  public Duration donationWindow() { return donationWindow; }
   public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
 
   public Builder toBuilder() {
@@ -273,6 +280,7 @@ public final class SchedulerOptions {
     b.preemptionGrace = preemptionGrace;
     b.displacedHeatingGramsPerKwh = displacedHeatingGramsPerKwh;
     b.runningCoreQuotas = runningCoreQuotas;
+    b.donationWindow = donationWindow;
     b.dashboardRefreshInterval = dashboardRefreshInterval;
     return b;
   }
@@ -329,6 +337,7 @@ public final class SchedulerOptions {
     private Duration preemptionGrace = DEFAULT_PREEMPTION_GRACE;
     private double displacedHeatingGramsPerKwh = DEFAULT_DISPLACED_HEATING_G_PER_KWH;
     private String runningCoreQuotas = "";
+    private Duration donationWindow = DEFAULT_DONATION_WINDOW;
     private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
 
     private Builder() {}
@@ -356,6 +365,7 @@ public final class SchedulerOptions {
     public Builder preemptionGrace(Duration v) { preemptionGrace = v; return this; }
     public Builder displacedHeatingGramsPerKwh(double v) { displacedHeatingGramsPerKwh = v; return this; }
     public Builder runningCoreQuotas(String v) { runningCoreQuotas = v; return this; }
+    public Builder donationWindow(Duration v) { donationWindow = v; return this; }
     public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
@@ -384,6 +394,7 @@ public final class SchedulerOptions {
         case "audit.file" -> auditFile = value;
         case "placement.preemption-grace-ms" -> preemptionGrace = Duration.ofMillis(parseLong(key, value));
         case "quota.running-cores" -> runningCoreQuotas = value;
+        case "donation.window-seconds" -> donationWindow = Duration.ofSeconds(parseLong(key, value));
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");

@@ -21,6 +21,8 @@ public final class NodeSession {
   private volatile double computeDrawWatts;
   private volatile double insideTemperatureC;
   private volatile double outdoorTemperatureC;
+  private volatile double forecastHeatDemandWatts = -1;
+  private volatile int throttledCores;
   private volatile long lastSeenMillis;
 
   public NodeSession(Hello hello, int securityClass, ServerCallStreamObserver<SchedulerMessage> stream, long nowMillis) {
@@ -95,6 +97,19 @@ public final class NodeSession {
     return telemetryDirty.getAndSet(false);
   }
 
+  /** Records the forecast and throttle figures of the latest telemetry (forecast -1: none sent). */
+  public void recordOutlook(double forecastWatts, int throttled) {
+    forecastHeatDemandWatts = forecastWatts;
+    throttledCores = throttled;
+  }
+
+  /** The forecast heat demand over the next hours, or the current demand when the node sent none. */
+  public double forecastHeatDemandWatts() {
+    double f = forecastHeatDemandWatts;
+    return f < 0 ? heatDemandWatts : f;
+  }
+
+  public int throttledCores() { return throttledCores; }
   public double heatDemandWatts() { return heatDemandWatts; }
   public double computeDrawWatts() { return computeDrawWatts; }
   public double insideTemperatureC() { return insideTemperatureC; }

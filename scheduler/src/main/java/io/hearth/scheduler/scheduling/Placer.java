@@ -77,6 +77,9 @@ public final class Placer implements AutoCloseable {
   private final Map<String, Pending> pendingById = new HashMap<>();
   private final Map<Long, Active> activeByToken = new HashMap<>();
   private final Map<String, NodeEntry> nodes = new HashMap<>();
+  /** Why a grant cannot be spent, per grant id, for one cycle (null: it can). */
+  private final Map<String, String> grantHolds = new HashMap<>();
+  private io.hearth.scheduler.donation.DonationLedger ledger;
   /** Running cores per owner, indexed by tier number. */
   private final Map<String, int[]> runningByOwner = new HashMap<>();
 
@@ -91,8 +94,8 @@ public final class Placer implements AutoCloseable {
   private volatile long donatedCoreMillisEnded;
 
   /** Where an attempt runs and what it holds there; its reservation is keyed by the fencing token. */
-  private record Active(String jobId, String owner, String nodeId, long token, JobRequest request, long sequence,
-      long assignedAtMillis, double[] heat) {
+  private record Active(String jobId, String owner, String grantId, String nodeId, long token, JobRequest request,
+      long sequence, long assignedAtMillis, double[] heat) {
     /** Time-weighted share of the node's draw that its room or tank wanted while the attempt ran. */
     double usefulFraction() {
       return heat[1] > 0 ? heat[0] / heat[1] : heat[2];
@@ -119,6 +122,7 @@ public final class Placer implements AutoCloseable {
   private static final class Pending {
     final String jobId;
     final String owner;
+    final String grantId;
     String quotaReason;
     final JobRequest request;
     final Shape shape;
@@ -126,9 +130,10 @@ public final class Placer implements AutoCloseable {
     String lastSummary = "";
     boolean removed;
 
-    Pending(String jobId, String owner, JobRequest request, Shape shape, Instant deadline) {
+    Pending(String jobId, String owner, String grantId, JobRequest request, Shape shape, Instant deadline) {
       this.jobId = jobId;
       this.owner = owner;
+      this.grantId = grantId;
       this.request = request;
       this.shape = shape;
       this.deadline = deadline;
@@ -276,6 +281,49 @@ public final class Placer implements AutoCloseable {
     });
   }
 
+  /** Lets DONATED jobs spend their grants (set once at start, before jobs arrive). */
+  public void useLedger(io.hearth.scheduler.donation.DonationLedger ledger) {
+    execute(() -> this.ledger = ledger);
+  }
+
+  /**
+   * Idle heat capacity for donation offers, computed on the placer thread: over READY heater nodes,
+   * the free cores whose heat the room or tank wants now and is forecast to want, minus the cores of
+   * queued paid jobs (paid work comes first).
+   */
+  public java.util.concurrent.CompletableFuture<io.hearth.scheduler.donation.DonationLedger.Capacity> donationCapacity() {
+    java.util.concurrent.CompletableFuture<io.hearth.scheduler.donation.DonationLedger.Capacity> result =
+        new java.util.concurrent.CompletableFuture<>();
+    execute(() -> {
+      drainTelemetry();
+      var fleet = engine.fleet();
+      int heaters = 0;
+      double idle = 0;
+      for (NodeEntry e : nodes.values()) {
+        if (e.slot < 0 || e.lost || e.session == null || !fleet.isHeater(e.slot)
+            || fleet.state(e.slot) != NodeStates.READY) {
+          continue;
+        }
+        heaters++;
+        double wpc = fleet.wattsPerCore(e.slot);
+        double reservedWatts = fleet.reservedCores(e.slot) * wpc;
+        double watts = Math.min(fleet.headroomWatts(e.slot), e.session.forecastHeatDemandWatts() - reservedWatts);
+        idle += Math.max(0, Math.min(fleet.freeCores(e.slot), Math.floor(Math.max(0, watts) / wpc)));
+      }
+      int queuedPaid = 0;
+      for (Pending p : pendingById.values()) {
+        if (p.request.tier < Tiers.DONATED) {
+          queuedPaid += p.request.cores;
+        }
+      }
+      double cores = Math.max(0, idle - queuedPaid);
+      result.complete(new io.hearth.scheduler.donation.DonationLedger.Capacity(cores, String.format(java.util.Locale.ROOT,
+          "%d ready heater nodes: %.0f idle cores whose heat is wanted now and forecast, minus %d cores of queued paid jobs",
+          heaters, idle, queuedPaid)));
+    });
+    return result;
+  }
+
   /** What the fleet looks like, refreshed by every sweep (for the status page). */
   public FleetView view() {
     return view;
@@ -338,7 +386,7 @@ public final class Placer implements AutoCloseable {
     r.regionMask = engine.regionMask(spec.getAllowedRegionsList());
     Shape shape = new Shape(r.cores, r.memoryMib, r.minSecurityClass, r.tier, r.exclusive,
         r.exclusive ? r.tenant : -1, r.regionMask);
-    Pending p = new Pending(job.getJobId(), job.getOwner(), r, shape, JobLifecycle.queueDeadline(job));
+    Pending p = new Pending(job.getJobId(), job.getOwner(), spec.getGrantId(), r, shape, JobLifecycle.queueDeadline(job));
     if (job.hasPending()) {
       p.lastSummary = job.getPending().getSummary();
     }
@@ -361,6 +409,7 @@ public final class Placer implements AutoCloseable {
       return;
     }
     Set<Shape> failed = new HashSet<>();
+    grantHolds.clear();
     for (ArrayDeque<Pending> queue : queues) {
       int n = queue.size();
       for (int i = 0; i < n; i++) {
@@ -374,6 +423,9 @@ public final class Placer implements AutoCloseable {
         }
         p.quotaReason = quotas.isEmpty() ? null
             : quotas.exceeded(p.owner, p.request.tier, p.request.cores, runningCores(p.owner));
+        if (p.quotaReason == null && ledger != null && !p.grantId.isEmpty()) {
+          p.quotaReason = grantHolds.computeIfAbsent(p.grantId, g -> ledger.blocked(p.owner, g, clock.instant()));
+        }
         if (p.quotaReason != null) {
           queue.add(p);
           continue;
@@ -421,7 +473,7 @@ public final class Placer implements AutoCloseable {
     p.removed = true;
     pendingById.remove(p.jobId);
     runningCores(p.owner)[p.request.tier] += p.request.cores;
-    activeByToken.put(token, new Active(p.jobId, p.owner, nodeId, token, p.request, ++assignments, now.toEpochMilli(),
+    activeByToken.put(token, new Active(p.jobId, p.owner, p.grantId, nodeId, token, p.request, ++assignments, now.toEpochMilli(),
         new double[] {0, 0, usefulFraction(slot)}));
     listener.assigned(p.request.tier, Duration.between(JobLifecycle.instant(after.getCreatedAt()), now));
     node.tokens.add(token);
@@ -600,6 +652,10 @@ public final class Placer implements AutoCloseable {
       return;
     }
     endedFractions.put(token, a.usefulFraction());
+    if (ledger != null && !a.grantId().isEmpty()) {
+      double coreHours = a.request().cores * Math.max(0, clock.millis() - a.assignedAtMillis()) / 3_600_000.0;
+      ledger.spend(a.grantId(), coreHours);
+    }
     runningCores(a.owner())[a.request().tier] -= a.request().cores;
     engine.unreserve(token);
     if (a.tier() == Tiers.DONATED) {

@@ -64,6 +64,7 @@ class EndToEndIT {
 
   @Test
   void twoHundredJobsAcrossTiersAndClassesAllSucceedOnNodesOfTheirClass() throws Exception {
+    String grant = hearth.grant("open-renders", 100);
     Random random = new Random(42);
     Tier[] paid = {Tier.TIER_RESERVED, Tier.TIER_ON_DEMAND, Tier.TIER_FLEX};
     SecurityClass[] classes = {SecurityClass.SECURITY_CLASS_OPEN, SecurityClass.SECURITY_CLASS_SEALED,
@@ -74,6 +75,7 @@ class EndToEndIT {
       boolean donated = i % 10 == 9;
       JobSpec.Builder spec = TestScheduler.spec("e2e-" + i, "sh", "-c", "echo hello from $HEARTH_JOB_ID")
           .setTier(donated ? Tier.TIER_DONATED : paid[random.nextInt(paid.length)])
+          .setGrantId(donated ? grant : "")
           // Donated work runs only where heat is wanted, and no heater here is CERTIFIED.
           .setMinSecurityClass(donated ? SecurityClass.SECURITY_CLASS_SEALED : classes[random.nextInt(classes.length)]);
       (donated ? charity : bank).add(spec.build());

@@ -60,7 +60,7 @@ class MetricsEndpointIT {
         }
         jobIds.add(submit(hearth, "tenant/acme", TestScheduler.spec("fails", "false").setMaxAttempts(1)));
         jobIds.add(submit(hearth, "nonprofit/open-renders", TestScheduler.spec("donated", "sleep", "20")
-            .setTier(Tier.TIER_DONATED)));
+            .setTier(Tier.TIER_DONATED).setGrantId(hearth.grant("open-renders", 10))));
 
         // The fleet figures follow: work runs, radiators deliver heat, donated core-hours grow.
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {

@@ -41,10 +41,12 @@ class PreemptionIT {
       JobServiceGrpc.JobServiceBlockingStub bank = hearth.jobs("tenant/bank");
       JobServiceGrpc.JobServiceBlockingStub ops = hearth.jobs("operator/ops");
 
+      String grant = hearth.grant("renders", 30);
       List<String> donated = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         donated.add(charity.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("render-" + i, "sleep", "30")
-            .setTier(Tier.TIER_DONATED).setMinSecurityClass(SecurityClass.SECURITY_CLASS_SEALED)).build()).getJob().getJobId());
+            .setTier(Tier.TIER_DONATED).setGrantId(grant).setMinSecurityClass(SecurityClass.SECURITY_CLASS_SEALED)).build())
+            .getJob().getJobId());
       }
       await().atMost(Duration.ofSeconds(20)).until(() -> donated.stream()
           .allMatch(id -> state(ops, id) == JobState.JOB_STATE_RUNNING));

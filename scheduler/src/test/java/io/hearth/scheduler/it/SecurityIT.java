@@ -48,15 +48,25 @@ class SecurityIT {
   static TestScheduler hearth;
   static Job acmeJob;
   static Job charityJob;
+  static String grant;
 
   @BeforeAll
   static void start() {
     hearth = TestScheduler.start(TestScheduler.options().build());
+    // A heater that wants heat, so the nonprofit can be granted donated compute.
+    try (RawNode heater = new RawNode(hearth, "matrix-heater", "SEALED")) {
+      heater.send(RawNode.hello("matrix-heater", NodeKind.NODE_KIND_RADIATOR, SecurityClass.SECURITY_CLASS_SEALED, 4)
+          .setRegion("heat-only").build());
+      heater.telemetry(600, 0);
+      await().atMost(Duration.ofSeconds(10)).until(() -> hearth.scheduler.placer().view().readyNodes() >= 1);
+      grant = hearth.grant("charity", 8);
+    }
     // Jobs nobody can run (no node in region "vault"), so their states stay put during the matrix.
     acmeJob = hearth.jobs("tenant/acme").submitJob(SubmitJobRequest.newBuilder()
         .setSpec(TestScheduler.spec("acme-1", "true").addAllowedRegions("vault")).build()).getJob();
     charityJob = hearth.jobs("nonprofit/charity").submitJob(SubmitJobRequest.newBuilder()
-        .setSpec(TestScheduler.spec("charity-1", "true").setTier(Tier.TIER_DONATED).addAllowedRegions("vault")).build())
+        .setSpec(TestScheduler.spec("charity-1", "true").setTier(Tier.TIER_DONATED).setGrantId(grant)
+            .addAllowedRegions("vault")).build())
         .getJob();
   }
 
@@ -153,7 +163,8 @@ class SecurityIT {
       record(actual, role, "SubmitJob paid tier", code(() -> jobs.submitJob(SubmitJobRequest.newBuilder()
           .setSpec(TestScheduler.spec("m-paid-" + k, "true").addAllowedRegions("vault")).build())));
       record(actual, role, "SubmitJob DONATED", code(() -> jobs.submitJob(SubmitJobRequest.newBuilder()
-          .setSpec(TestScheduler.spec("m-donated-" + k, "true").setTier(Tier.TIER_DONATED).addAllowedRegions("vault")).build())));
+          .setSpec(TestScheduler.spec("m-donated-" + k, "true").setTier(Tier.TIER_DONATED)
+              .setGrantId(nonprofit ? grant : "").addAllowedRegions("vault")).build())));
       record(actual, role, "SubmitJobs paid tier", code(() -> jobs.submitJobs(SubmitJobsRequest.newBuilder()
           .addSpecs(TestScheduler.spec("m-batch-" + k, "true").addAllowedRegions("vault")).build())));
       record(actual, role, "GetJob own", code(() -> jobs.getJob(GetJobRequest.newBuilder().setJobId(ownJob).build())));
@@ -171,7 +182,8 @@ class SecurityIT {
       Supplier<String> fresh = () -> {
         JobServiceGrpc.JobServiceBlockingStub owner = hearth.jobs(nonprofit ? "nonprofit/charity" : "tenant/acme");
         return owner.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("m-cancel-" + k, "true")
-            .setTier(nonprofit ? Tier.TIER_DONATED : Tier.TIER_FLEX).addAllowedRegions("vault")).build()).getJob().getJobId();
+            .setTier(nonprofit ? Tier.TIER_DONATED : Tier.TIER_FLEX).setGrantId(nonprofit ? grant : "")
+            .addAllowedRegions("vault")).build()).getJob().getJobId();
       };
       String toCancel = fresh.get();
       record(actual, role, "CancelJob own", code(() -> jobs.cancelJob(CancelJobRequest.newBuilder().setJobId(toCancel).build())));

@@ -170,6 +170,23 @@ public final class TestScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Approves {@code nonprofitId} (weight 1, as operator/ops), claims up to {@code coreHours} of the
+   * current donation offer for it and returns its grant id. The fleet must have heater capacity.
+   */
+  public String grant(String nonprofitId, double coreHours) {
+    io.hearth.api.v1.AdminServiceGrpc.newBlockingStub(channel("operator/ops")).withInterceptors(PER_CALL_DEADLINE)
+        .approveNonprofit(io.hearth.api.v1.ApproveNonprofitRequest.newBuilder().setNonprofitId(nonprofitId).setWeight(1).build());
+    var donations = io.hearth.api.v1.DonationServiceGrpc.newBlockingStub(channel("nonprofit/" + nonprofitId))
+        .withInterceptors(PER_CALL_DEADLINE);
+    io.hearth.api.v1.Offer offer = donations.listOffers(io.hearth.api.v1.ListOffersRequest.getDefaultInstance()).getOffers(0);
+    if (offer.getCoreHours() < 1) {
+      throw new IllegalStateException("no donation capacity to claim (" + offer.getBasis() + "): start heater nodes first");
+    }
+    return donations.claimOffer(io.hearth.api.v1.ClaimOfferRequest.newBuilder().setOfferId(offer.getOfferId())
+        .setCoreHours(Math.min(coreHours, offer.getCoreHours())).build()).getGrantId();
+  }
+
   /** A small valid spec running {@code argv}. */
   public static JobSpec.Builder spec(String requestId, String... argv) {
     return JobSpec.newBuilder()

@@ -70,6 +70,8 @@ public final class NodeAgent implements AutoCloseable {
 
   public static final String AGENT_VERSION = versionOrDefault();
   public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
+  /** How far ahead the heat demand forecast in telemetry looks (the scheduler's donation window). */
+  public static final Duration FORECAST_HORIZON = Duration.ofHours(4);
   public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(5);
   public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
   public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(5);
@@ -479,6 +481,7 @@ public final class NodeAgent implements AutoCloseable {
         .setBusyCores(busy)
         .setMeasuredAt(Protos.timestamp(lastAdvance != null ? lastAdvance : clock.instant()))
         .setEnergyWh(energyWh)
+        .setForecastHeatDemandWatts(thermostat.forecastDemandWatts(FORECAST_HORIZON))
         .build();
     sendRaw(c, NodeMessage.newBuilder().setTelemetry(t).build());
   }

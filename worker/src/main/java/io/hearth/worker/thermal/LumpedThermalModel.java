@@ -94,6 +94,19 @@ public abstract class LumpedThermalModel implements ThermostatSource {
     return new ThermostatReading(demand, temperatureC, setpointC, out);
   }
 
+  /** Mean demand to hold the setpoint over the horizon, from the outdoor forecast, sampled hourly. */
+  @Override
+  public final synchronized double forecastDemandWatts(java.time.Duration horizon) {
+    Instant t = simNow != null ? simNow : (simulatedStart != null ? simulatedStart : Instant.now());
+    int samples = (int) Math.max(1, Math.min(48, horizon.toHours()));
+    double sum = 0;
+    for (int i = 0; i < samples; i++) {
+      Instant at = t.plus(horizon.multipliedBy(i).dividedBy(samples));
+      sum += Math.min(maxWatts, Math.max(0, rawDemand(at, setpointC, setpointC)));
+    }
+    return sum / samples;
+  }
+
   /** Simulated time of the model (null before the first {@link #advance}). */
   public synchronized Instant simulatedNow() {
     return simNow;

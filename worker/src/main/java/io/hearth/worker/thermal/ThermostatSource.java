@@ -21,4 +21,12 @@ public interface ThermostatSource {
 
   /** The reading at the model's current time, without advancing it. */
   ThermostatReading current();
+
+  /**
+   * Heat the room or tank is forecast to want over {@code horizon} of simulated time from now, in
+   * watts, if it is held at its setpoint (from the outdoor forecast); the current demand by default.
+   */
+  default double forecastDemandWatts(java.time.Duration horizon) {
+    return current().demandWatts();
+  }
 }
