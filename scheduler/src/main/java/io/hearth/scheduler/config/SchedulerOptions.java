@@ -42,6 +42,7 @@ public final class SchedulerOptions {
   public static final Duration DEFAULT_PREEMPTION_GRACE = Duration.ofSeconds(10);
   public static final double DEFAULT_DISPLACED_HEATING_G_PER_KWH = 252;
   public static final Duration DEFAULT_DONATION_WINDOW = Duration.ofHours(4);
+  public static final Duration DEFAULT_THERMAL_PREEMPT_AFTER = Duration.ofSeconds(60);
   public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
@@ -82,6 +83,9 @@ public final class SchedulerOptions {
       new Setting("donation.window-seconds", "HEARTH_DONATION_WINDOW_SECONDS",
           String.valueOf(DEFAULT_DONATION_WINDOW.toSeconds()),
           "length of a donation offer's window; grants expire at its end, s"),
+      new Setting("placement.thermal-preempt-after-ms", "HEARTH_PLACEMENT_THERMAL_PREEMPT_AFTER_MS",
+          String.valueOf(DEFAULT_THERMAL_PREEMPT_AFTER.toMillis()),
+          "a heater that keeps work paused because its room is warm this long loses its lowest-tier attempts to other nodes, ms"),
       new Setting("tls.cert", "HEARTH_TLS_CERT", "", "the scheduler's certificate chain, PEM file (required)"),
       new Setting("tls.key", "HEARTH_TLS_KEY", "", "the scheduler's private key, PKCS#8 PEM file (required)"),
       new Setting("tls.ca", "HEARTH_TLS_CA", "", "the CA that issues client certificates, PEM file (required)"),
@@ -122,6 +126,7 @@ public final class SchedulerOptions {
   private final double displacedHeatingGramsPerKwh;
   private final String runningCoreQuotas;
   private final Duration donationWindow;
+  private final Duration thermalPreemptAfter;
   private final Duration dashboardRefreshInterval;
 
   private SchedulerOptions(Builder b) {
@@ -163,6 +168,7 @@ public final class SchedulerOptions {
     displacedHeatingGramsPerKwh = b.displacedHeatingGramsPerKwh;
     io.hearth.scheduler.placement.Quotas.parse(b.runningCoreQuotas);
     runningCoreQuotas = b.runningCoreQuotas == null ? "" : b.runningCoreQuotas;
+    thermalPreemptAfter = checkDuration("placement.thermal-preempt-after-ms", b.thermalPreemptAfter, 100, 86_400_000);
     donationWindow = checkDuration("donation.window-seconds", b.donationWindow, 1000, 7L * 24 * 3600 * 1000);
     dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
   }
@@ -252,6 +258,7 @@ public final class SchedulerOptions {
   public double displacedHeatingGramsPerKwh() { return displacedHeatingGramsPerKwh; }
   public String runningCoreQuotas() { return runningCoreQuotas; }
   public Duration donationWindow() { return donationWindow; }
+  public Duration thermalPreemptAfter() { return thermalPreemptAfter; }
   public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
 
   public Builder toBuilder() {
@@ -281,6 +288,7 @@ public final class SchedulerOptions {
     b.displacedHeatingGramsPerKwh = displacedHeatingGramsPerKwh;
     b.runningCoreQuotas = runningCoreQuotas;
     b.donationWindow = donationWindow;
+    b.thermalPreemptAfter = thermalPreemptAfter;
     b.dashboardRefreshInterval = dashboardRefreshInterval;
     return b;
   }
@@ -338,6 +346,7 @@ public final class SchedulerOptions {
     private double displacedHeatingGramsPerKwh = DEFAULT_DISPLACED_HEATING_G_PER_KWH;
     private String runningCoreQuotas = "";
     private Duration donationWindow = DEFAULT_DONATION_WINDOW;
+    private Duration thermalPreemptAfter = DEFAULT_THERMAL_PREEMPT_AFTER;
     private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
 
     private Builder() {}
@@ -366,6 +375,7 @@ public final class SchedulerOptions {
     public Builder displacedHeatingGramsPerKwh(double v) { displacedHeatingGramsPerKwh = v; return this; }
     public Builder runningCoreQuotas(String v) { runningCoreQuotas = v; return this; }
     public Builder donationWindow(Duration v) { donationWindow = v; return this; }
+    public Builder thermalPreemptAfter(Duration v) { thermalPreemptAfter = v; return this; }
     public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
@@ -394,6 +404,7 @@ public final class SchedulerOptions {
         case "audit.file" -> auditFile = value;
         case "placement.preemption-grace-ms" -> preemptionGrace = Duration.ofMillis(parseLong(key, value));
         case "quota.running-cores" -> runningCoreQuotas = value;
+        case "placement.thermal-preempt-after-ms" -> thermalPreemptAfter = Duration.ofMillis(parseLong(key, value));
         case "donation.window-seconds" -> donationWindow = Duration.ofSeconds(parseLong(key, value));
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));

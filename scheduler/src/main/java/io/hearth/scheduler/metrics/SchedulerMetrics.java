@@ -176,7 +176,8 @@ public final class SchedulerMetrics implements PlacementListener {
     }
   }
 
-  /** Issue 5 (preemption) calls this for every attempt it preempts. */
+  /** Counts an attempt the placer preempted. */
+  @Override
   public void preempted(int tier) {
     if (FleetFigures.isTier(tier)) {
       preemptions[tier].increment();

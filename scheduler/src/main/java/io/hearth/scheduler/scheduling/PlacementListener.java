@@ -24,6 +24,9 @@ public interface PlacementListener {
   /** A job of {@code tier} was assigned after waiting {@code waited} since it was submitted. */
   void assigned(int tier, Duration waited);
 
+  /** An attempt of a job of {@code tier} was preempted (for a higher tier, or because its room is warm). */
+  default void preempted(int tier) {}
+
   PlacementListener NONE = new PlacementListener() {
     @Override
     public void decided(int tier, Outcome outcome, long nanos) {}

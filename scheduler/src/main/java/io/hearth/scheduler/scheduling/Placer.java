@@ -89,7 +89,6 @@ public final class Placer implements AutoCloseable {
   private volatile FleetView view = FleetView.EMPTY;
   private volatile int pendingCount;
   private long assignments;
-  private long preemptions;
   /** Core-milliseconds of ended DONATED attempts; written by the placer thread only. */
   private volatile long donatedCoreMillisEnded;
 
@@ -149,6 +148,7 @@ public final class Placer implements AutoCloseable {
     NodeSession session;
     boolean lost;
     long lastSampleMillis;
+    long throttledSinceMillis;
     /** An operator drain; it outlives reconnects. */
     boolean drained;
     final Set<Long> tokens = new LinkedHashSet<>();
@@ -567,18 +567,25 @@ public final class Placer implements AutoCloseable {
     if (bestVictims == null) {
       return -1;
     }
-    NodeEntry node = nodes.get(engine.nodeId(bestSlot));
+    preempt(nodes.get(engine.nodeId(bestSlot)), bestVictims, "preempted for a " + Tiers.name(job.tier) + " job");
+    return bestSlot;
+  }
+
+  /**
+   * Stops attempts on a node now: each is released, recorded PREEMPTED and requeued, and the node
+   * is told to terminate its process with the grace period.
+   */
+  private void preempt(NodeEntry node, List<Active> victims, String why) {
     Instant now = clock.instant();
     double freedWatts = 0;
-    for (Active v : bestVictims) {
-      String why = "preempted for a " + Tiers.name(job.tier) + " job";
+    int slot = node.slot;
+    for (Active v : victims) {
       release(v.token());
-      freedWatts += v.request().cores * engine.fleet().wattsPerCore(bestSlot);
+      freedWatts += v.request().cores * engine.fleet().wattsPerCore(slot);
       Job after = store.update(v.jobId(), j -> JobLifecycle.preempt(j, v.token(), why, now));
       if (after != null) {
-        audit.record("scheduler", "preempt", v.jobId(), "node=" + node.nodeId + " token=" + v.token() + " for tier "
-            + Tiers.name(job.tier));
-        preemptions++;
+        audit.record("scheduler", "preempt", v.jobId(), "node=" + node.nodeId + " token=" + v.token() + ": " + why);
+        listener.preempted(v.request().tier);
         enqueue(after);
       }
       if (node.session != null) {
@@ -589,10 +596,52 @@ public final class Placer implements AutoCloseable {
     }
     // The node's last report still counts the stopped attempts' draw; their processes are ending now.
     var fleet = engine.fleet();
-    engine.updateTelemetry(bestSlot, fleet.heatDemandWatts(bestSlot),
-        Math.max(0, fleet.computeDrawWatts(bestSlot) - freedWatts));
-    LOG.info("preempted {} attempts on node {} for a {} job", bestVictims.size(), node.nodeId, Tiers.name(job.tier));
-    return bestSlot;
+    engine.updateTelemetry(slot, fleet.heatDemandWatts(slot), Math.max(0, fleet.computeDrawWatts(slot) - freedWatts));
+    LOG.info("preempted {} attempts on node {}: {}", victims.size(), node.nodeId, why);
+  }
+
+  /**
+   * Thermal stops: a heater that has kept work paused (its room wants less heat than the work
+   * makes) for longer than the configured interval loses its lowest-tier attempts, enough to cover
+   * the paused cores; they are requeued and placed where heat is wanted.
+   */
+  private void thermalStops(long nowMillis) {
+    long after = options.thermalPreemptAfter().toMillis();
+    for (NodeEntry e : nodes.values()) {
+      int throttled = e.session == null || e.lost ? 0 : e.session.throttledCores();
+      if (throttled <= 0 || e.tokens.isEmpty()) {
+        e.throttledSinceMillis = 0;
+        continue;
+      }
+      if (e.throttledSinceMillis == 0) {
+        e.throttledSinceMillis = nowMillis;
+        continue;
+      }
+      if (nowMillis - e.throttledSinceMillis < after) {
+        continue;
+      }
+      List<Active> candidates = new ArrayList<>();
+      for (Long t : e.tokens) {
+        Active a = activeByToken.get(t);
+        if (a != null) {
+          candidates.add(a);
+        }
+      }
+      candidates.sort((x, y) -> x.request().tier != y.request().tier ? Integer.compare(y.request().tier, x.request().tier)
+          : Long.compare(y.sequence(), x.sequence()));
+      List<Active> victims = new ArrayList<>();
+      int cores = 0;
+      for (Active a : candidates) {
+        if (cores >= throttled) {
+          break;
+        }
+        victims.add(a);
+        cores += a.request().cores;
+      }
+      preempt(e, victims, "room warm: node " + e.nodeId + " kept " + throttled + " cores paused for "
+          + (nowMillis - e.throttledSinceMillis) / 1000 + " s");
+      e.throttledSinceMillis = 0;
+    }
   }
 
   private boolean passesStaticFilters(int slot, JobRequest job) {
@@ -725,6 +774,7 @@ public final class Placer implements AutoCloseable {
         declareLost(e, nowMillis - e.session.lastSeenMillis());
       }
     }
+    thermalStops(nowMillis);
     Instant now = clock.instant();
     Map<Shape, PendingReason> explained = new HashMap<>();
     for (Pending p : new ArrayList<>(pendingById.values())) {

@@ -93,6 +93,9 @@ final class AttemptSupervisor {
     AttemptState stopReason;
     String stopMessage = "";
     boolean forgotten;
+    boolean paused;
+    Instant pausedSince;
+    long pausedNanos;
     List<ProcessHandle> terminated = List.of();
     ScheduledFuture<?> timeout;
     ScheduledFuture<?> kill;
@@ -241,6 +244,10 @@ final class AttemptSupervisor {
     if (a.stopReason != null || !a.process.isAlive()) {
       return;
     }
+    if (a.paused) {
+      // A stopped process would not act on SIGTERM: let it run again so it can end cleanly.
+      setPaused(a, false);
+    }
     a.stopReason = reason;
     a.stopMessage = message == null ? "" : message;
     log.info("job {} attempt {}: stopping ({}), grace {} ms", a.assignment.getJobId(),
@@ -322,7 +329,8 @@ final class AttemptSupervisor {
     }
     AttemptUpdate.Builder u = update(as, state, exitCode, message).toBuilder();
     if (a.startedAt != null) {
-      double hours = java.time.Duration.between(a.startedAt, clock.instant()).toNanos() / 3.6e12;
+      long pausedNanos = a.pausedNanos + (a.pausedSince != null ? Duration.between(a.pausedSince, clock.instant()).toNanos() : 0);
+      double hours = Math.max(0, java.time.Duration.between(a.startedAt, clock.instant()).toNanos() - pausedNanos) / 3.6e12;
       u.setEnergyWh(as.getCores() * wattsPerCore * hours);
     }
     listener.report(u.build());
@@ -358,13 +366,88 @@ final class AttemptSupervisor {
     }
   }
 
-  /** Cores of every live process, including ones being stopped: they still draw power. */
+  /** Cores of every live process that is not paused, including ones being stopped: they still draw power. */
   int busyCores() {
     int sum = 0;
     for (Attempt a : attempts.values()) {
-      sum += Math.max(0, a.assignment.getCores());
+      if (!a.paused) {
+        sum += Math.max(0, a.assignment.getCores());
+      }
     }
     return sum;
+  }
+
+  /** Cores of the attempts paused by {@link #throttle}. */
+  int pausedCores() {
+    int sum = 0;
+    for (Attempt a : attempts.values()) {
+      if (a.paused) {
+        sum += Math.max(0, a.assignment.getCores());
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * Thermal throttling: pauses (SIGSTOP) the most recently started attempts until their draw fits
+   * {@code targetWatts}, and resumes (SIGCONT) the oldest paused ones while the whole of their draw
+   * fits again. Paused processes draw no power and do not progress; the scheduler moves them
+   * elsewhere if the room stays warm. Runs in the serial context.
+   */
+  void throttle(double targetWatts) {
+    double slack = wattsPerCore / 2;
+    List<Attempt> running = new ArrayList<>();
+    for (Attempt a : attempts.values()) {
+      if (!a.forgotten && a.stopReason == null && a.process != null && a.process.isAlive()) {
+        running.add(a);
+      }
+    }
+    running.sort(java.util.Comparator.comparing((Attempt a) -> a.startedAt == null ? Instant.MIN : a.startedAt));
+    double draw = busyCores() * wattsPerCore;
+    for (int i = running.size() - 1; i >= 0 && draw > targetWatts + slack; i--) {
+      Attempt a = running.get(i);
+      if (!a.paused) {
+        listener.beforeBusyChange();
+        setPaused(a, true);
+        draw -= a.assignment.getCores() * wattsPerCore;
+      }
+    }
+    for (Attempt a : running) {
+      double more = a.assignment.getCores() * wattsPerCore;
+      if (a.paused && draw + more <= targetWatts + slack) {
+        listener.beforeBusyChange();
+        setPaused(a, false);
+        draw += more;
+      }
+    }
+  }
+
+  private void setPaused(Attempt a, boolean pause) {
+    List<String> cmd = new ArrayList<>(List.of("kill", pause ? "-STOP" : "-CONT"));
+    for (ProcessHandle h : tree(a.process)) {
+      cmd.add(Long.toString(h.pid()));
+    }
+    try {
+      Process k = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      k.getInputStream().readAllBytes();
+      k.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      log.warn("job {}: cannot {} its processes: {}", a.assignment.getJobId(), pause ? "pause" : "resume", e.getMessage());
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    Instant now = clock.instant();
+    if (pause) {
+      a.pausedSince = now;
+    } else if (a.pausedSince != null) {
+      a.pausedNanos += Duration.between(a.pausedSince, now).toNanos();
+      a.pausedSince = null;
+    }
+    a.paused = pause;
+    log.info("job {} attempt {}: {} (thermal throttling)", a.assignment.getJobId(), a.assignment.getAttempt(),
+        pause ? "paused" : "resumed");
   }
 
   /**

@@ -70,6 +70,7 @@ public final class NodeAgent implements AutoCloseable {
 
   public static final String AGENT_VERSION = versionOrDefault();
   public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_THROTTLE_AFTER = Duration.ofSeconds(30);
   /** How far ahead the heat demand forecast in telemetry looks (the scheduler's donation window). */
   public static final Duration FORECAST_HORIZON = Duration.ofHours(4);
   public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(5);
@@ -115,6 +116,9 @@ public final class NodeAgent implements AutoCloseable {
   private volatile int connects;
   private volatile ThermostatReading lastReading;
   private volatile double energyWh;
+  private final Duration throttleAfter;
+  /** Since when the compute has drawn more than the room wants (context thread only). */
+  private Instant warmSince;
   private volatile double throttleTargetWatts = Double.NaN;
   private volatile SecurityClass effectiveSecurityClass = SecurityClass.SECURITY_CLASS_UNSPECIFIED;
 
@@ -122,6 +126,7 @@ public final class NodeAgent implements AutoCloseable {
     this.nodeId = b.nodeId;
     this.maxWatts = b.maxWatts;
     this.wattsPerCore = b.wattsPerCore;
+    this.throttleAfter = b.throttleAfter;
     this.hello = Hello.newBuilder()
         .setNodeId(b.nodeId)
         .setKind(b.kind)
@@ -463,9 +468,32 @@ public final class NodeAgent implements AutoCloseable {
       return;
     }
     advanceModel(clock.instant());
+    throttleIfWarm(clock.instant());
     Connection c = current;
     if (c != null && c.confirmed) {
       sendTelemetry(c);
+    }
+  }
+
+  /**
+   * A heater whose room or tank has wanted less heat than its compute makes for longer than the
+   * throttle delay pauses work until the draw fits the demand, and resumes it when the demand comes
+   * back. Data-center nodes never throttle (their heat is not the point).
+   */
+  private void throttleIfWarm(Instant now) {
+    if (hello.getKind() == NodeKind.NODE_KIND_DATACENTER) {
+      return;
+    }
+    double demand = lastReading.demandWatts();
+    boolean over = drawWatts(supervisor.busyCores()) > demand + wattsPerCore / 2;
+    if (over && warmSince == null) {
+      warmSince = now;
+    } else if (!over) {
+      warmSince = null;
+    }
+    if ((warmSince != null && !Duration.between(warmSince, now).minus(throttleAfter).isNegative())
+        || supervisor.pausedCores() > 0) {
+      supervisor.throttle(demand);
     }
   }
 
@@ -482,6 +510,7 @@ public final class NodeAgent implements AutoCloseable {
         .setMeasuredAt(Protos.timestamp(lastAdvance != null ? lastAdvance : clock.instant()))
         .setEnergyWh(energyWh)
         .setForecastHeatDemandWatts(thermostat.forecastDemandWatts(FORECAST_HORIZON))
+        .setThrottledCores(supervisor.pausedCores())
         .build();
     sendRaw(c, NodeMessage.newBuilder().setTelemetry(t).build());
   }
@@ -563,6 +592,11 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** Last throttle hint's target in watts, NaN if none was received. */
+  /** Cores paused by thermal throttling now. */
+  public int throttledCores() {
+    return supervisor.pausedCores();
+  }
+
   public double throttleTargetWatts() {
     return throttleTargetWatts;
   }
@@ -655,6 +689,7 @@ public final class NodeAgent implements AutoCloseable {
     private Random random;
     private Map<String, String> environment = System.getenv();
     private io.grpc.ChannelCredentials credentials;
+    private Duration throttleAfter = DEFAULT_THROTTLE_AFTER;
     private SecretStore secrets = SecretStore.none();
 
     private Builder() {}
@@ -823,6 +858,12 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /** The agent's environment, from which PATH, LANG, LC_ALL and TZ pass to jobs. */
+    /** How long the room may want less heat than the compute makes before work is paused. */
+    public Builder throttleAfter(Duration after) {
+      this.throttleAfter = java.util.Objects.requireNonNull(after, "throttleAfter");
+      return this;
+    }
+
     /** TLS credentials (the node's client certificate and the scheduler's CA) for the channel the agent builds. */
     public Builder credentials(io.grpc.ChannelCredentials credentials) {
       this.credentials = credentials;
