@@ -48,7 +48,8 @@ function connect() {
   const es = new EventSource('/api/stream');
   const count = (e) => { state.bytes.push([Date.now(), e.data.length + 15]); };
   es.addEventListener('init', (e) => {
-    count(e);
+    state.bytes = [];
+    loadNonprofits();
     const m = JSON.parse(e.data);
     state.history = m.h || [];
     state.failures = m.f || [];
@@ -115,9 +116,12 @@ function render(s) {
   $('footer-at').textContent = 'fleet as of ' + time(s.at) + ' · ' + s.members + ' scheduler member' + (s.members === 1 ? '' : 's');
   const now = Date.now();
   state.bytes = state.bytes.filter(([t]) => now - t < 30000);
-  const span = Math.max(1, (now - (state.bytes.length ? state.bytes[0][0] : now)) / 1000);
-  const sum = state.bytes.reduce((a, [, b]) => a + b, 0);
-  $('footer-bytes').textContent = 'live stream ≈ ' + Math.round(sum / Math.max(span, 2)) + ' B/s';
+  if (state.bytes.length > 1) {
+    // Updates only (the page's first, whole-state event is left out): bytes between the first and last update kept.
+    const span = (state.bytes[state.bytes.length - 1][0] - state.bytes[0][0]) / 1000;
+    const sum = state.bytes.slice(1).reduce((a, [, b]) => a + b, 0);
+    $('footer-bytes').textContent = 'live stream ≈ ' + Math.round(sum / Math.max(span, 1)) + ' B/s';
+  }
 }
 
 // ------------------------------------------------------------------ heat chart (inline SVG)
@@ -128,7 +132,7 @@ function drawChart() {
   const h = state.history;
   if (!h.length) { svg.innerHTML = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#6b7280">waiting for the first sample</text>`; return; }
   const t1 = h[h.length - 1][0];
-  const t0 = Math.min(h[0][0], t1 - 600);
+  const t0 = Math.min(h[0][0], t1 - 120);
   const maxW = Math.max(1000, ...h.map((p) => Math.max(p[1], p[2], p[3]))) * 1.1;
   const x = (t) => L + (W - L - 6) * (t - t0) / Math.max(1, t1 - t0);
   const y = (w) => T + (H - T - B) * (1 - w / maxW);
@@ -351,5 +355,4 @@ $('approve').addEventListener('submit', async (ev) => {
 });
 
 connect();
-loadNonprofits();
 drawChart();

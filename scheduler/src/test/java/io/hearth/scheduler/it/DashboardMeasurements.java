@@ -185,12 +185,14 @@ class DashboardMeasurements {
         await().atMost(Duration.ofMinutes(minutes + 2)).pollInterval(Duration.ofSeconds(5))
             .until(() -> n.get() >= pointsWanted);
         ops.get().drainNode(DrainNodeRequest.newBuilder().setNodeId("sim-rad-0007").build());
-        ChromeDriver browser = Browsers.chromium(work, 1600, 1320);
+        ChromeDriver browser = Browsers.chromium(work, 1600, 1400);
         try {
           browser.get(hearth.dashboard("/?operator=ops"));
           WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
           wait.until(ExpectedConditions.textToBe(By.id("kpi-draining"), "1"));
           wait.until(d -> d.findElements(By.cssSelector("#chart polyline")).size() == 3);
+          wait.until(d -> d.findElements(By.cssSelector("#nonprofits li b")).size() == 2);
+          wait.until(d -> d.findElement(By.id("footer-bytes")).getText().contains("B/s"));
           Files.createDirectories(out.toAbsolutePath().getParent());
           Files.write(out, browser.getScreenshotAs(OutputType.BYTES));
           System.out.printf("MEASURE screenshot written to %s%n", out.toAbsolutePath().normalize());
