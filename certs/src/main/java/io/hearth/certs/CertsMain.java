@@ -18,6 +18,9 @@ import java.util.List;
  */
 public final class CertsMain {
 
+  /** Password of the operator's PKCS#12 file for browsers (development only). */
+  public static final String BROWSER_PASSWORD = "hearth";
+
   private CertsMain() {}
 
   public static void main(String[] args) {
@@ -98,8 +101,14 @@ public final class CertsMain {
     for (String[] who : new String[][] {{"tenant", "acme"}, {"nonprofit", "open-renders"}, {"operator", "ops"}}) {
       String name = who[0] + "-" + who[1];
       if (!Files.exists(out.resolve(name + ".pem"))) {
-        ca.issueClient(who[0], who[1], null).save(out, name);
+        DevCa.Issued issued = ca.issueClient(who[0], who[1], null);
+        issued.save(out, name);
         wrote.add(name + ".pem");
+        if (who[0].equals("operator")) {
+          // For the browser: the dashboard asks for an operator's client certificate.
+          issued.saveP12(out, name, BROWSER_PASSWORD);
+          wrote.add(name + ".p12");
+        }
       }
     }
     return wrote.isEmpty() ? "certificates in " + out + " already exist" : "wrote " + wrote + " in " + out;

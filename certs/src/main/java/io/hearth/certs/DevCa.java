@@ -212,6 +212,30 @@ public final class DevCa {
       return Pem.encode(ca);
     }
 
+    /**
+     * Writes {@code name.p12}: the certificate, its key and the CA in a PKCS#12 file protected by
+     * {@code password}, the form browsers import (the dashboard is mutual TLS).
+     */
+    public void saveP12(Path dir, String name, String password) {
+      try {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry(name, key, password.toCharArray(), new java.security.cert.Certificate[] {certificate, ca});
+        Files.createDirectories(dir);
+        Path file = dir.resolve(name + ".p12");
+        try (var out = Files.newOutputStream(file)) {
+          ks.store(out, password.toCharArray());
+        }
+        try {
+          Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system
+        }
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalStateException("cannot write " + name + ".p12: " + e.getMessage(), e);
+      }
+    }
+
     /** Writes {@code name.pem} and {@code name-key.pem} (owner-readable) into {@code dir}. */
     public void save(Path dir, String name) {
       Pem.write(dir.resolve(name + ".pem"), certificatePem(), false);

@@ -35,10 +35,11 @@ class LimitsIT {
 
       JobServiceGrpc.JobServiceStub watcher = JobServiceGrpc.newStub(hearth.channel("tenant/watcher"));
       io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
-      CompletableFuture<Status> third = new CompletableFuture<>();
+      // Three streams race to the server; whichever arrives third is refused, the other two stay open.
+      java.util.List<CompletableFuture<Status>> ends = java.util.List.of(new CompletableFuture<>(),
+          new CompletableFuture<>(), new CompletableFuture<>());
       ctx.run(() -> {
-        for (int i = 0; i < 3; i++) {
-          CompletableFuture<Status> f = i == 2 ? third : new CompletableFuture<>();
+        for (CompletableFuture<Status> f : ends) {
           watcher.watchJobs(WatchJobsRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override public void onNext(JobEvent e) {}
             @Override public void onError(Throwable t) { f.complete(Status.fromThrowable(t)); }
@@ -46,9 +47,10 @@ class LimitsIT {
           });
         }
       });
-      Status s = third.get(10, TimeUnit.SECONDS);
+      Status s = (Status) CompletableFuture.anyOf(ends.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
       assertThat(s.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
       assertThat(s.getDescription()).isEqualTo("open streams of tenant/watcher over 2");
+      assertThat(ends.stream().filter(CompletableFuture::isDone).count()).isEqualTo(1);
       ctx.cancel(null);
     }
   }
