@@ -219,6 +219,10 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     JobSpecValidator.checkLength("hello.site", h.getSite(), 0, MAX_TEXT);
     JobSpecValidator.checkLength("hello.region", h.getRegion(), 0, 64);
     JobSpecValidator.checkLength("hello.agent_version", h.getAgentVersion(), 0, MAX_TEXT);
+    if (h.getRunningFencingTokensCount() > 1024) {
+      throw HearthException.invalid("hello.running_fencing_tokens: " + h.getRunningFencingTokensCount()
+          + " entries (expected: at most 1024)");
+    }
   }
 
   /** A node's energy figure, ignored when it is not a finite, plausible number of watt-hours. */

@@ -762,6 +762,18 @@ public final class Placer implements AutoCloseable {
           session.securityClass(), h.getSite());
     }
     e.lost = false;
+    // Attempts this node no longer runs (its agent restarted, or the assignment never reached it)
+    // would otherwise hold their reservations and jobs forever: requeue them now.
+    java.util.Set<Long> running = new HashSet<>(h.getRunningFencingTokensList());
+    List<Long> gone = new ArrayList<>();
+    for (Long t : e.tokens) {
+      if (!running.contains(t)) {
+        gone.add(t);
+      }
+    }
+    if (!gone.isEmpty()) {
+      loseAttempts(e, gone, "node " + e.nodeId + " reconnected without it");
+    }
     runCycle();
   }
 
@@ -819,10 +831,15 @@ public final class Placer implements AutoCloseable {
     if (e.session != null) {
       e.session.close(Status.UNAVAILABLE.withDescription("node silent for " + silentMillis + " ms"));
     }
+    int requeued = loseAttempts(e, new ArrayList<>(e.tokens), "node " + e.nodeId + " silent for " + silentMillis + " ms");
+    LOG.warn("node {} lost after {} ms of silence; {} attempts requeued", e.nodeId, silentMillis, requeued);
+  }
+
+  /** Ends these attempts of a node as LOST, releasing them and requeueing their jobs; returns how many were requeued. */
+  private int loseAttempts(NodeEntry e, List<Long> tokens, String why) {
     Instant now = clock.instant();
-    String why = "node " + e.nodeId + " silent for " + silentMillis + " ms";
     int requeued = 0;
-    for (Long token : new ArrayList<>(e.tokens)) {
+    for (Long token : tokens) {
       Active a = activeByToken.get(token);
       release(token);
       if (a == null) {
@@ -837,7 +854,7 @@ public final class Placer implements AutoCloseable {
         requeued++;
       }
     }
-    LOG.warn("node {} lost after {} ms of silence; {} attempts requeued", e.nodeId, silentMillis, requeued);
+    return requeued;
   }
 
   private void refreshView() {

@@ -106,6 +106,24 @@ class FaultsIT {
   }
 
   @Test
+  void anAgentThatRestartsWithinTheTimeoutGetsItsLostAttemptsRequeuedAtOnce() {
+    Job job;
+    try (NodeAgent first = Agents.datacenter(hearth, "restart-1", work, 2, "restart-test")) {
+      job = submit(TestScheduler.spec("survives-restart", "sh", "-c",
+          "if [ \"$HEARTH_ATTEMPT\" = 1 ]; then sleep 30; fi").addAllowedRegions("restart-test"));
+      await().atMost(java.time.Duration.ofSeconds(30)).until(() -> get(job.getJobId()).getState() == JobState.JOB_STATE_RUNNING);
+    }
+    // A new agent process for the same node, long before the 3 s node timeout: it runs nothing.
+    try (NodeAgent second = Agents.datacenter(hearth, "restart-1", work.resolve("again"), 2, "restart-test")) {
+      await().atMost(java.time.Duration.ofSeconds(30)).until(() -> get(job.getJobId()).getState() == JobState.JOB_STATE_SUCCEEDED);
+      Job done = get(job.getJobId());
+      assertThat(done.getAttempts(0).getState()).isEqualTo(AttemptState.ATTEMPT_STATE_LOST);
+      assertThat(done.getAttempts(0).getReason()).isEqualTo("node restart-1 reconnected without it");
+      assertThat(done.getAttempts(1).getNodeId()).isEqualTo("restart-1");
+    }
+  }
+
+  @Test
   void aJobThatFailsMaxAttemptsTimesEndsFailedWithEveryAttemptRecorded() {
     try (NodeAgent node = Agents.datacenter(hearth, "failing-1", work, 2, "fail-test")) {
       Job job = submit(TestScheduler.spec("always-fails", "sh", "-c", "echo boom >&2; exit 7")

@@ -262,7 +262,11 @@ public final class NodeAgent implements AutoCloseable {
     current = c;
     try {
       c.out = stub.connect(c);
-      c.out.onNext(NodeMessage.newBuilder().setHello(hello).build());
+      Hello.Builder h = hello.toBuilder();
+      for (RunningAttempt r : supervisor.running()) {
+        h.addRunningFencingTokens(r.fencingToken());
+      }
+      c.out.onNext(NodeMessage.newBuilder().setHello(h).build());
     } catch (RuntimeException e) {
       lost(c, e.toString());
       return;
