@@ -16,6 +16,7 @@ import io.hearth.scheduler.api.TlsSetup;
 import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.api.JobServiceImpl;
 import io.hearth.scheduler.api.NodeServiceImpl;
+import io.hearth.scheduler.cluster.DurableStore;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
@@ -57,9 +58,10 @@ public final class HearthScheduler implements AutoCloseable {
   private final HealthStatusManager health;
   private final JobStore store;
   private final AuditLog audit;
+  private final DurableStore durable;
 
   private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
-      HealthStatusManager health, JobStore store, AuditLog audit) {
+      HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
@@ -68,6 +70,7 @@ public final class HearthScheduler implements AutoCloseable {
     this.health = health;
     this.store = store;
     this.audit = audit;
+    this.durable = durable;
   }
 
   /** Starts a member and waits until it serves. */
@@ -78,8 +81,15 @@ public final class HearthScheduler implements AutoCloseable {
   public static HearthScheduler start(SchedulerOptions options, Clock clock) {
     long t0 = System.nanoTime();
     options.requireTls();
-    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options));
-    Vertx vertx = await(Vertx.builder().withClusterManager(cluster).buildClustered(), "cluster join");
+    DurableStore durable = DurableStore.open(options);
+    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options, durable));
+    Vertx vertx;
+    try {
+      vertx = await(Vertx.builder().withClusterManager(cluster).buildClustered(), "cluster join");
+    } catch (RuntimeException e) {
+      durable.close();
+      throw e;
+    }
     HazelcastInstance hz = cluster.getHazelcastInstance();
     Placer placer = null;
     Server grpc = null;
@@ -119,7 +129,7 @@ public final class HearthScheduler implements AutoCloseable {
       LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit);
+      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit, durable);
     } catch (IOException | RuntimeException e) {
       if (grpc != null) {
         grpc.shutdownNow();
@@ -130,7 +140,7 @@ public final class HearthScheduler implements AutoCloseable {
       if (audit != null) {
         audit.close();
       }
-      vertx.close();
+      vertx.close().onComplete(x -> durable.close());
       throw new IllegalStateException("scheduler failed to start: " + e.getMessage(), e);
     }
   }
@@ -174,6 +184,7 @@ public final class HearthScheduler implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("shutdown incomplete: {}", e.getMessage());
     }
+    durable.close();
   }
 
   private static <T> T await(io.vertx.core.Future<T> future, String what) {

@@ -188,8 +188,9 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   private SubmitJobResponse accept(Identity who, JobSpec spec) {
     Job fresh = JobLifecycle.queued(store.newJobId(), who.id(), spec, clock.instant());
-    Job stored = store.createIdempotent(fresh);
-    boolean created = stored.getJobId().equals(fresh.getJobId());
+    JobStore.Accepted accepted = store.createIdempotent(fresh);
+    Job stored = accepted.job();
+    boolean created = accepted.created();
     if (created) {
       audit.record(who.toString(), "submit", stored.getJobId(), "request_id=" + spec.getRequestId()
           + " tier=" + spec.getTier().name() + " class=" + spec.getMinSecurityClass().name() + " cores=" + spec.getCores()

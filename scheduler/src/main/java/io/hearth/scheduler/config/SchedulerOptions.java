@@ -39,6 +39,26 @@ public final class SchedulerOptions {
   public static final double DEFAULT_REQUEST_BURST = 20_000;
   public static final int DEFAULT_STREAMS_PER_IDENTITY = 16;
   public static final String DEFAULT_AUDIT_FILE = "hearth-data/audit.log";
+  public static final int DEFAULT_CLUSTER_EXPECTED_MEMBERS = 1;
+  public static final Duration DEFAULT_CLUSTER_FAILURE_TIMEOUT = Duration.ofSeconds(5);
+  public static final String DEFAULT_STORE_TYPE = "h2";
+  public static final String DEFAULT_STORE_DATA_DIR = "hearth-data/db";
+
+  /** The durable store every accepted job is written through to. */
+  public enum StoreType {
+    /** Embedded H2 file database in {@code store.data-dir}, shared by the members of one host. */
+    H2,
+    /** PostgreSQL at {@code store.jdbc-url}. */
+    POSTGRESQL;
+
+    static StoreType parse(String key, String v) {
+      return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "h2" -> H2;
+        case "postgresql" -> POSTGRESQL;
+        default -> throw new IllegalArgumentException(key + ": '" + v + "' (expected: h2 or postgresql)");
+      };
+    }
+  }
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -55,6 +75,20 @@ public final class SchedulerOptions {
       new Setting("cluster.port", "HEARTH_CLUSTER_PORT", String.valueOf(DEFAULT_CLUSTER_PORT), "Hazelcast member port"),
       new Setting("cluster.members", "HEARTH_CLUSTER_MEMBERS", DEFAULT_CLUSTER_MEMBERS,
           "comma-separated host:port of the other members (empty = this member alone)"),
+      new Setting("cluster.expected-members", "HEARTH_CLUSTER_EXPECTED_MEMBERS",
+          String.valueOf(DEFAULT_CLUSTER_EXPECTED_MEMBERS),
+          "members the cluster is deployed with; job state is writable, and a leader places, only while a majority of them is up"),
+      new Setting("cluster.failure-timeout-ms", "HEARTH_CLUSTER_FAILURE_TIMEOUT_MS",
+          String.valueOf(DEFAULT_CLUSTER_FAILURE_TIMEOUT.toMillis()),
+          "a member silent this long is removed from the cluster (and a lost leader replaced), ms"),
+      new Setting("store.type", "HEARTH_STORE_TYPE", DEFAULT_STORE_TYPE,
+          "durable store jobs are written through to: h2 (embedded file database) or postgresql"),
+      new Setting("store.data-dir", "HEARTH_STORE_DATA_DIR", DEFAULT_STORE_DATA_DIR,
+          "folder of the h2 database; members on one host may share it"),
+      new Setting("store.jdbc-url", "HEARTH_STORE_JDBC_URL", "",
+          "JDBC URL of the store (required for postgresql; for h2 it overrides store.data-dir)"),
+      new Setting("store.user", "HEARTH_STORE_USER", "", "database user of the store"),
+      new Setting("store.password", "HEARTH_STORE_PASSWORD", "", "database password of the store"),
       new Setting("node.timeout-ms", "HEARTH_NODE_TIMEOUT_MS", String.valueOf(DEFAULT_NODE_TIMEOUT.toMillis()),
           "a node silent this long is lost and its attempts are requeued, ms"),
       new Setting("node.telemetry-interval-ms", "HEARTH_NODE_TELEMETRY_INTERVAL_MS",
@@ -100,6 +134,13 @@ public final class SchedulerOptions {
   private final double requestBurst;
   private final int streamsPerIdentity;
   private final String auditFile;
+  private final int expectedMembers;
+  private final Duration failureTimeout;
+  private final StoreType storeType;
+  private final String storeDataDir;
+  private final String storeJdbcUrl;
+  private final String storeUser;
+  private final String storePassword;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -132,6 +173,20 @@ public final class SchedulerOptions {
     requestBurst = b.requestBurst;
     streamsPerIdentity = checkRange("limits.streams-per-identity", b.streamsPerIdentity, 1, 100_000);
     auditFile = checkNotBlank("audit.file", b.auditFile);
+    expectedMembers = checkRange("cluster.expected-members", b.expectedMembers, 1, 99);
+    failureTimeout = checkDuration("cluster.failure-timeout-ms", b.failureTimeout, 2_000, 600_000);
+    storeType = b.storeType;
+    storeDataDir = checkNotBlank("store.data-dir", b.storeDataDir);
+    storeJdbcUrl = b.storeJdbcUrl == null ? "" : b.storeJdbcUrl.trim();
+    if (storeType == StoreType.POSTGRESQL && !storeJdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl
+          + "' (expected: jdbc:postgresql://HOST:PORT/DATABASE when store.type is postgresql)");
+    }
+    if (storeType == StoreType.H2 && !storeJdbcUrl.isEmpty() && !storeJdbcUrl.startsWith("jdbc:h2:")) {
+      throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl + "' (expected: empty or jdbc:h2:... when store.type is h2)");
+    }
+    storeUser = b.storeUser == null ? "" : b.storeUser;
+    storePassword = b.storePassword == null ? "" : b.storePassword;
   }
 
   /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
@@ -215,6 +270,15 @@ public final class SchedulerOptions {
   public double requestBurst() { return requestBurst; }
   public int streamsPerIdentity() { return streamsPerIdentity; }
   public String auditFile() { return auditFile; }
+  public int expectedMembers() { return expectedMembers; }
+  /** Members that must be up for job state to be writable and a leader to place: a majority. */
+  public int quorum() { return expectedMembers / 2 + 1; }
+  public Duration failureTimeout() { return failureTimeout; }
+  public StoreType storeType() { return storeType; }
+  public String storeDataDir() { return storeDataDir; }
+  public String storeJdbcUrl() { return storeJdbcUrl; }
+  public String storeUser() { return storeUser; }
+  public String storePassword() { return storePassword; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -239,6 +303,13 @@ public final class SchedulerOptions {
     b.requestBurst = requestBurst;
     b.streamsPerIdentity = streamsPerIdentity;
     b.auditFile = auditFile;
+    b.expectedMembers = expectedMembers;
+    b.failureTimeout = failureTimeout;
+    b.storeType = storeType;
+    b.storeDataDir = storeDataDir;
+    b.storeJdbcUrl = storeJdbcUrl;
+    b.storeUser = storeUser;
+    b.storePassword = storePassword;
     return b;
   }
 
@@ -291,6 +362,13 @@ public final class SchedulerOptions {
     private double requestBurst = DEFAULT_REQUEST_BURST;
     private int streamsPerIdentity = DEFAULT_STREAMS_PER_IDENTITY;
     private String auditFile = DEFAULT_AUDIT_FILE;
+    private int expectedMembers = DEFAULT_CLUSTER_EXPECTED_MEMBERS;
+    private Duration failureTimeout = DEFAULT_CLUSTER_FAILURE_TIMEOUT;
+    private StoreType storeType = StoreType.H2;
+    private String storeDataDir = DEFAULT_STORE_DATA_DIR;
+    private String storeJdbcUrl = "";
+    private String storeUser = "";
+    private String storePassword = "";
 
     private Builder() {}
 
@@ -314,6 +392,14 @@ public final class SchedulerOptions {
     public Builder requestBurst(double v) { requestBurst = v; return this; }
     public Builder streamsPerIdentity(int v) { streamsPerIdentity = v; return this; }
     public Builder auditFile(String v) { auditFile = v; return this; }
+    public Builder expectedMembers(int v) { expectedMembers = v; return this; }
+    public Builder failureTimeout(Duration v) { failureTimeout = v; return this; }
+    public Builder storeType(StoreType v) { storeType = v; return this; }
+    public Builder storeDataDir(String v) { storeDataDir = v; return this; }
+    /** A JDBC store: its URL, user and password. */
+    public Builder storeJdbc(String url, String user, String password) {
+      storeJdbcUrl = url; storeUser = user; storePassword = password; return this;
+    }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -339,6 +425,13 @@ public final class SchedulerOptions {
         case "limits.burst" -> requestBurst = parse(key, value, Double::parseDouble, "a number");
         case "limits.streams-per-identity" -> streamsPerIdentity = parseInt(key, value);
         case "audit.file" -> auditFile = value;
+        case "cluster.expected-members" -> expectedMembers = parseInt(key, value);
+        case "cluster.failure-timeout-ms" -> failureTimeout = Duration.ofMillis(parseLong(key, value));
+        case "store.type" -> storeType = StoreType.parse(key, value);
+        case "store.data-dir" -> storeDataDir = value;
+        case "store.jdbc-url" -> storeJdbcUrl = value;
+        case "store.user" -> storeUser = value;
+        case "store.password" -> storePassword = value;
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;
