@@ -19,10 +19,12 @@ import io.hearth.scheduler.api.NodeServiceImpl;
 import io.hearth.scheduler.cluster.DurableStore;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.JobStore;
+import io.hearth.scheduler.cluster.Leadership;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.scheduler.dashboard.StatusPage;
 import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.PlacementOptions;
+import io.hearth.scheduler.scheduling.ClusterPlacement;
 import io.hearth.scheduler.scheduling.JobEvents;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
@@ -52,25 +54,30 @@ public final class HearthScheduler implements AutoCloseable {
 
   private final SchedulerOptions options;
   private final Vertx vertx;
-  private final Placer placer;
+  private final ClusterPlacement placer;
+  private final Leadership leadership;
   private final Server grpc;
   private final HttpServer http;
   private final HealthStatusManager health;
   private final JobStore store;
   private final AuditLog audit;
   private final DurableStore durable;
+  private final HazelcastInstance hz;
 
-  private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
-      HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable) {
+  private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, Leadership leadership,
+      Server grpc, HttpServer http,
+      HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable, HazelcastInstance hz) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
+    this.leadership = leadership;
     this.grpc = grpc;
     this.http = http;
     this.health = health;
     this.store = store;
     this.audit = audit;
     this.durable = durable;
+    this.hz = hz;
   }
 
   /** Starts a member and waits until it serves. */
@@ -91,7 +98,8 @@ public final class HearthScheduler implements AutoCloseable {
       throw e;
     }
     HazelcastInstance hz = cluster.getHazelcastInstance();
-    Placer placer = null;
+    ClusterPlacement placer = null;
+    Leadership leadership = null;
     Server grpc = null;
     AuditLog audit = null;
     try {
@@ -99,11 +107,14 @@ public final class HearthScheduler implements AutoCloseable {
       audit = AuditLog.open(java.nio.file.Path.of(options.auditFile()), clock);
       JobEvents events = new JobEvents(vertx, clock);
       JobStore store = new JobStore(hz, events::publish);
-      PlacementEngine engine = new PlacementEngine(PlacementOptions.defaults()
-          .withMinHeatFraction(options.minHeatFraction())
-          .withDonatedOnDatacenter(options.donatedOnDatacenter()));
-      placer = new Placer(options, store, clock, engine, audit);
-      placer.start();
+      AuditLog auditLog = audit;
+      // Only the leader places; each new leader gets a fresh placer and engine (its own state).
+      placer = new ClusterPlacement(vertx, hz.getCluster().getLocalMember().getUuid().toString(),
+          options.telemetryInterval(), () -> new Placer(options, store, clock, new PlacementEngine(PlacementOptions.defaults()
+              .withMinHeatFraction(options.minHeatFraction())
+              .withDonatedOnDatacenter(options.donatedOnDatacenter())), auditLog));
+      leadership = new Leadership(hz, options.quorum(), placer::leadershipChanged);
+      leadership.start();
 
       HealthStatusManager health = new HealthStatusManager();
       IdentityInterceptor identity = new IdentityInterceptor(new CertificateIdentities(clientCa),
@@ -129,10 +140,13 @@ public final class HearthScheduler implements AutoCloseable {
       LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on http://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit, durable);
+      return new HearthScheduler(options, vertx, placer, leadership, grpc, http, health, store, audit, durable, hz);
     } catch (IOException | RuntimeException e) {
       if (grpc != null) {
         grpc.shutdownNow();
+      }
+      if (leadership != null) {
+        leadership.close();
       }
       if (placer != null) {
         placer.close();
@@ -157,12 +171,29 @@ public final class HearthScheduler implements AutoCloseable {
     return options;
   }
 
-  public Placer placer() {
+  /** Placement on this member: the leader's placer, or the relay to it. */
+  public ClusterPlacement placer() {
     return placer;
   }
 
   public JobStore store() {
     return store;
+  }
+
+  /**
+   * Stops this member abruptly, as a killed process would: its Hazelcast member leaves without a
+   * goodbye (the others notice it by its silence), node and client connections break, nothing is
+   * handed over. For failover tests in one JVM.
+   */
+  public void halt() {
+    LOG.warn("halting this member abruptly");
+    grpc.shutdownNow();
+    hz.getLifecycleService().terminate();
+    leadership.close();
+    placer.close();
+    audit.close();
+    vertx.close();
+    durable.close();
   }
 
   @Override
@@ -177,6 +208,7 @@ public final class HearthScheduler implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    leadership.close();
     placer.close();
     audit.close();
     try {

@@ -21,7 +21,7 @@ import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.JobEvents;
-import io.hearth.scheduler.scheduling.Placer;
+import io.hearth.scheduler.scheduling.ClusterPlacement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -43,12 +43,12 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   public static final int MAX_WATCHED_JOBS = 1000;
 
   private final JobStore store;
-  private final Placer placer;
+  private final ClusterPlacement placer;
   private final JobEvents events;
   private final Clock clock;
   private final AuditLog audit;
 
-  public JobServiceImpl(JobStore store, Placer placer, JobEvents events, Clock clock, AuditLog audit) {
+  public JobServiceImpl(JobStore store, ClusterPlacement placer, JobEvents events, Clock clock, AuditLog audit) {
     this.store = store;
     this.placer = placer;
     this.events = events;

@@ -65,6 +65,9 @@ public final class HazelcastConfigs {
     MapConfig requests = new MapConfig(REQUESTS_MAP).setBackupCount(1)
         .setMapStoreConfig(writeThrough(store.requests()));
     if (options.expectedMembers() > 1) {
+      // A member starts only once a majority has joined: the maps are loaded from the store and
+      // used by a cluster that may write them.
+      config.setProperty("hazelcast.initial.min.cluster.size", String.valueOf(options.quorum()));
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true, options.quorum())
           .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
       jobs.setSplitBrainProtectionName(MAJORITY);

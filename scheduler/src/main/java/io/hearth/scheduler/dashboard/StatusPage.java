@@ -7,6 +7,7 @@ import com.hazelcast.query.Predicates;
 import io.hearth.api.v1.JobState;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.StoredJob;
+import io.hearth.scheduler.scheduling.ClusterPlacement;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,10 +26,10 @@ public final class StatusPage {
   private static final String[] TIERS = {"RESERVED", "ON_DEMAND", "FLEX", "DONATED"};
 
   private final Vertx vertx;
-  private final Placer placer;
+  private final ClusterPlacement placer;
   private final IMap<String, StoredJob> jobs;
 
-  public StatusPage(Vertx vertx, Placer placer, HazelcastInstance hz) {
+  public StatusPage(Vertx vertx, ClusterPlacement placer, HazelcastInstance hz) {
     this.vertx = vertx;
     this.placer = placer;
     this.jobs = hz.getMap(HazelcastConfigs.JOBS_MAP);
