@@ -132,7 +132,11 @@ public final class ClusterPlacement implements AutoCloseable {
     Placer p = leader;
     leader = null;
     if (leaderConsumer != null) {
-      leaderConsumer.unregister();
+      try {
+        leaderConsumer.unregister();
+      } catch (RuntimeException e) {
+        LOG.debug("closing after Vert.x: {}", e.toString());
+      }
       leaderConsumer = null;
     }
     if (rescanTimer >= 0) {
@@ -427,9 +431,14 @@ public final class ClusterPlacement implements AutoCloseable {
     synchronized (transition) {
       stopLeading();
     }
-    vertx.cancelTimer(batchTimer);
-    memberConsumer.unregister();
-    announceConsumer.unregister();
+    try {
+      vertx.cancelTimer(batchTimer);
+      memberConsumer.unregister();
+      announceConsumer.unregister();
+    } catch (RuntimeException e) {
+      // Vert.x is already closing: its consumers go with it.
+      LOG.debug("closing after Vert.x: {}", e.toString());
+    }
   }
 
   private static void await(io.vertx.core.Future<?> f) {
