@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A member that becomes leader starts a placer that rebuilds its state from the shared job state,
  * hands it the member's own node streams, then asks every member to announce theirs again
- * ({@value #ANNOUNCE}); while leading it also rescans the queue now and then, in case a notice was
- * lost in a failover.
+ * ({@value #ANNOUNCE}); a member whose telemetry names a node the leader never heard of is asked
+ * to announce again (its hello was sent while no leader listened). While leading it also rescans
+ * the queue now and then, in case a notice was lost in a failover.
  *
  * <p>Threading: the public calls are thread-safe and never block; event-bus handlers run on an
  * event loop and only hand work to the placer's thread or to a gRPC stream's (serialized) send.
@@ -297,11 +298,15 @@ public final class ClusterPlacement implements AutoCloseable {
 
   /** The leader writes to, or closes, a node stream this member holds. */
   private void onMemberMessage(Message<Buffer> m) {
+    String op = m.headers().get("op");
+    if ("announce".equals(op)) {
+      announce();
+      return;
+    }
     NodeSession s = local.get(Long.parseLong(m.headers().get("serial")));
     if (s == null) {
       return;
     }
-    String op = m.headers().get("op");
     if ("send".equals(op)) {
       try {
         s.send(SchedulerMessage.parseFrom(m.body().getBytes()));
@@ -376,14 +381,20 @@ public final class ClusterPlacement implements AutoCloseable {
     String member = m.headers().get("member");
     Buffer b = m.body();
     int entry = 8 + 4 * 8 + 8;
+    boolean unknown = false;
     for (int at = 0; at + entry <= b.length(); at += entry) {
       NodeSession s = remote.get(member + "/" + b.getLong(at));
       if (s == null) {
+        unknown = true;
         continue;
       }
       boolean first = s.recordTelemetry(b.getDouble(at + 8), b.getDouble(at + 16), b.getDouble(at + 24),
           b.getDouble(at + 32), b.getLong(at + 40));
       p.telemetry(s, first);
+    }
+    if (unknown) {
+      // A hello was lost (sent while no leader listened): ask that member to announce its nodes again.
+      bus.send(MEMBER_PREFIX + member, Buffer.buffer(), new DeliveryOptions().addHeader("op", "announce"));
     }
   }
 
