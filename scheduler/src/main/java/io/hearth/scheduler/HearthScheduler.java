@@ -11,24 +11,27 @@ import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.NodeServiceGrpc;
 import io.hearth.scheduler.api.AdminServiceImpl;
 import io.hearth.scheduler.api.CallLimits;
-import io.hearth.scheduler.api.DonationServiceImpl;
-import io.hearth.scheduler.donation.DonationLedger;
 import io.hearth.scheduler.api.CertificateIdentities;
+import io.hearth.scheduler.api.DonationServiceImpl;
 import io.hearth.scheduler.api.IdentityInterceptor;
+import io.hearth.scheduler.api.JobServiceImpl;
+import io.hearth.scheduler.api.NodeServiceImpl;
 import io.hearth.scheduler.api.StrictParsing;
 import io.hearth.scheduler.api.TlsSetup;
 import io.hearth.scheduler.audit.AuditLog;
-import io.hearth.scheduler.api.JobServiceImpl;
-import io.hearth.scheduler.api.NodeServiceImpl;
+import io.hearth.scheduler.cluster.DurableStore;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.JobStore;
-import io.hearth.scheduler.config.SchedulerOptions;
+import io.hearth.scheduler.cluster.Leadership;
 import io.hearth.scheduler.cluster.NonprofitStore;
+import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.scheduler.dashboard.DashboardServer;
+import io.hearth.scheduler.donation.DonationLedger;
 import io.hearth.scheduler.metrics.FleetMonitor;
 import io.hearth.scheduler.metrics.SchedulerMetrics;
 import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.PlacementOptions;
+import io.hearth.scheduler.scheduling.ClusterPlacement;
 import io.hearth.scheduler.scheduling.JobEvents;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
@@ -43,12 +46,17 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.hearth.scheduler.api.AdminServiceImpl;
+import io.hearth.scheduler.api.DonationServiceImpl;
+import io.hearth.scheduler.cluster.NonprofitStore;
+import io.hearth.scheduler.donation.DonationLedger;
 
 /**
  * One scheduler member: a clustered Vert.x instance whose Hazelcast member holds the cluster
- * state, the gRPC API (jobs, nodes, admin), the placer, the fleet monitor, the dashboard and
- * the Prometheus metrics. {@link #start} blocks until every part
- * listens; {@link #close} stops them in reverse order.
+ * state (written through to the durable store), the gRPC API (jobs, nodes, donations, admin), the
+ * placement (the leader's placer, or the relay to it), the fleet monitor, the dashboard and the
+ * Prometheus metrics. {@link #start} blocks until every part listens; {@link #close} stops them in
+ * reverse order, {@link #halt} as a killed process would.
  *
  * <p>The gRPC API is served by grpc-java's own Netty server rather than through Vert.x's
  * {@code GrpcIoServer}: the standard health and reflection services need grpc-java's server
@@ -62,25 +70,32 @@ public final class HearthScheduler implements AutoCloseable {
 
   private final SchedulerOptions options;
   private final Vertx vertx;
-  private final Placer placer;
+  private final ClusterPlacement placer;
+  private final Leadership leadership;
   private final Server grpc;
   private final HttpServer http;
   private final HealthStatusManager health;
   private final JobStore store;
   private final AuditLog audit;
+  private final DurableStore durable;
+  private final HazelcastInstance hz;
   private final SchedulerMetrics metrics;
   private final FleetMonitor monitor;
 
-  private HearthScheduler(SchedulerOptions options, Vertx vertx, Placer placer, Server grpc, HttpServer http,
-      HealthStatusManager health, JobStore store, AuditLog audit, SchedulerMetrics metrics, FleetMonitor monitor) {
+  private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, Leadership leadership,
+      Server grpc, HttpServer http, HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable,
+      HazelcastInstance hz, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
+    this.leadership = leadership;
     this.grpc = grpc;
     this.http = http;
     this.health = health;
     this.store = store;
     this.audit = audit;
+    this.durable = durable;
+    this.hz = hz;
     this.metrics = metrics;
     this.monitor = monitor;
   }
@@ -93,14 +108,22 @@ public final class HearthScheduler implements AutoCloseable {
   public static HearthScheduler start(SchedulerOptions options, Clock clock) {
     long t0 = System.nanoTime();
     options.requireTls();
-    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options));
+    DurableStore durable = DurableStore.open(options);
+    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options, durable));
     SchedulerMetrics metrics = new SchedulerMetrics();
-    Vertx vertx = await(Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-        .withClusterManager(cluster).buildClustered(), "cluster join");
+    Vertx vertx;
+    try {
+      vertx = await(Vertx.builder()
+          .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+          .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+          .withClusterManager(cluster).buildClustered(), "cluster join");
+    } catch (RuntimeException e) {
+      durable.close();
+      throw e;
+    }
     HazelcastInstance hz = cluster.getHazelcastInstance();
-    Placer placer = null;
+    ClusterPlacement placer = null;
+    Leadership leadership = null;
     Server grpc = null;
     AuditLog audit = null;
     FleetMonitor monitor = null;
@@ -110,16 +133,22 @@ public final class HearthScheduler implements AutoCloseable {
       metrics.bindCluster(hz);
       JobEvents events = new JobEvents(vertx, clock);
       JobStore store = new JobStore(hz, events::publish);
-      PlacementEngine engine = new PlacementEngine(PlacementOptions.defaults()
-          .withMinHeatFraction(options.minHeatFraction())
-          .withDonatedOnDatacenter(options.donatedOnDatacenter()));
-      placer = new Placer(options, store, clock, engine, audit, metrics);
-      placer.start();
-      monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
-      metrics.watch(monitor);
       NonprofitStore nonprofits = new NonprofitStore(hz);
       DonationLedger ledger = new DonationLedger(hz, nonprofits, options.donationWindow().toSeconds());
-      placer.useLedger(ledger);
+      AuditLog auditLog = audit;
+      // Only the leader places; each new leader gets a fresh placer and engine (its own state).
+      placer = new ClusterPlacement(vertx, hz.getCluster().getLocalMember().getUuid().toString(),
+          options.telemetryInterval(), () -> {
+            Placer p = new Placer(options, store, clock, new PlacementEngine(PlacementOptions.defaults()
+                .withMinHeatFraction(options.minHeatFraction())
+                .withDonatedOnDatacenter(options.donatedOnDatacenter())), auditLog, metrics);
+            p.useLedger(ledger);
+            return p;
+          });
+      leadership = new Leadership(hz, options.quorum(), placer::leadershipChanged);
+      leadership.start();
+      monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
+      metrics.watch(monitor);
       AdminServiceImpl admin = new AdminServiceImpl(placer, monitor, nonprofits, clock);
 
       HealthStatusManager health = new HealthStatusManager();
@@ -141,19 +170,18 @@ public final class HearthScheduler implements AutoCloseable {
           .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), identity))
           .build()
           .start();
-      health.setStatus(JobServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-      health.setStatus(NodeServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-      health.setStatus(io.hearth.api.v1.DonationServiceGrpc.SERVICE_NAME,
-          io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-      health.setStatus(AdminServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-      health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      for (String service : java.util.List.of(JobServiceGrpc.SERVICE_NAME, NodeServiceGrpc.SERVICE_NAME,
+          AdminServiceGrpc.SERVICE_NAME, io.hearth.api.v1.DonationServiceGrpc.SERVICE_NAME, "")) {
+        health.setStatus(service, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      }
 
       HttpServer http = await(new DashboardServer(vertx, monitor, metrics, admin, store, nonprofits, options, identities)
           .listen(options.httpHost(), options.httpPort()), "dashboard");
       LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on https://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, grpc, http, health, store, audit, metrics, monitor);
+      return new HearthScheduler(options, vertx, placer, leadership, grpc, http, health, store, audit, durable, hz,
+          metrics, monitor);
     } catch (IOException | RuntimeException e) {
       if (monitor != null) {
         monitor.close();
@@ -161,13 +189,16 @@ public final class HearthScheduler implements AutoCloseable {
       if (grpc != null) {
         grpc.shutdownNow();
       }
+      if (leadership != null) {
+        leadership.close();
+      }
       if (placer != null) {
         placer.close();
       }
       if (audit != null) {
         audit.close();
       }
-      vertx.close();
+      vertx.close().onComplete(x -> durable.close());
       throw new IllegalStateException("scheduler failed to start: " + e.getMessage(), e);
     }
   }
@@ -184,7 +215,8 @@ public final class HearthScheduler implements AutoCloseable {
     return options;
   }
 
-  public Placer placer() {
+  /** Placement on this member: the leader's placer, or the relay to it. */
+  public ClusterPlacement placer() {
     return placer;
   }
 
@@ -200,6 +232,23 @@ public final class HearthScheduler implements AutoCloseable {
     return monitor;
   }
 
+  /**
+   * Stops this member abruptly, as a killed process would: its Hazelcast member leaves without a
+   * goodbye (the others notice it by its silence), node and client connections break, nothing is
+   * handed over. For failover tests in one JVM.
+   */
+  public void halt() {
+    LOG.warn("halting this member abruptly");
+    grpc.shutdownNow();
+    hz.getLifecycleService().terminate();
+    leadership.close();
+    monitor.close();
+    placer.close();
+    audit.close();
+    vertx.close();
+    durable.close();
+  }
+
   @Override
   public void close() {
     health.enterTerminalState();
@@ -213,6 +262,7 @@ public final class HearthScheduler implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     monitor.close();
+    leadership.close();
     placer.close();
     audit.close();
     try {
@@ -220,6 +270,7 @@ public final class HearthScheduler implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("shutdown incomplete: {}", e.getMessage());
     }
+    durable.close();
   }
 
   private static <T> T await(io.vertx.core.Future<T> future, String what) {

@@ -329,13 +329,16 @@ public final class WorkerMain {
       if (r == null) {
         return dflt;
       }
-      Matcher m = HOST_PORT.matcher(r[1]);
-      if (!m.matches()) {
-        throw new IllegalArgumentException(r[0] + ": \"" + r[1] + "\" (expected: host:port)");
-      }
-      int port = Integer.parseInt(m.group(2));
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException(r[0] + ": port " + port + " (expected: 1..65535)");
+      // A cluster's members may be listed: host:port,host:port (the agent reconnects to any).
+      for (String one : r[1].split(",", -1)) {
+        Matcher m = HOST_PORT.matcher(one.trim());
+        if (!m.matches()) {
+          throw new IllegalArgumentException(r[0] + ": \"" + r[1] + "\" (expected: host:port[,host:port...])");
+        }
+        int port = Integer.parseInt(m.group(2));
+        if (port < 1 || port > 65535) {
+          throw new IllegalArgumentException(r[0] + ": port " + port + " (expected: 1..65535)");
+        }
       }
       return r[1];
     }

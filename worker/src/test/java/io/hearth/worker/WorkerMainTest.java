@@ -39,7 +39,7 @@ class WorkerMainTest {
       "agent --max-watts -5                | --max-watts: -5.0 (expected: 1..1000000)",
       "agent --kind toaster                | --kind: \"toaster\" (expected: radiator, boiler or datacenter)",
       "agent --security-class top          | --security-class: \"top\" (expected: open, sealed, controlled or certified)",
-      "agent --scheduler nowhere           | --scheduler: \"nowhere\" (expected: host:port)",
+      "agent --scheduler nowhere           | --scheduler: \"nowhere\" (expected: host:port[,host:port...])",
       "agent --scheduler localhost:70000   | --scheduler: port 70000 (expected: 1..65535)",
       "agent --node-id a/b                 | --node-id: \"a/b\" (expected: 1..128 characters of [A-Za-z0-9._-], starting with a letter or digit)",
       "agent --telemetry-interval-ms 1     | --telemetry-interval-ms: 1 (expected: 10..3600000)",

@@ -50,12 +50,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   public static final int MIN_WEIGHT = 1;
   public static final int MAX_WEIGHT = 1000;
 
-  private final Placer placer;
+  private final io.hearth.scheduler.scheduling.ClusterPlacement placer;
   private final FleetMonitor monitor;
   private final NonprofitStore nonprofits;
   private final Clock clock;
 
-  public AdminServiceImpl(Placer placer, FleetMonitor monitor, NonprofitStore nonprofits, Clock clock) {
+  public AdminServiceImpl(io.hearth.scheduler.scheduling.ClusterPlacement placer, FleetMonitor monitor, NonprofitStore nonprofits, Clock clock) {
     this.placer = placer;
     this.monitor = monitor;
     this.nonprofits = nonprofits;

@@ -31,13 +31,13 @@ import java.util.concurrent.TimeUnit;
 public final class DonationServiceImpl extends DonationServiceGrpc.DonationServiceImplBase {
 
   private final DonationLedger ledger;
-  private final Placer placer;
+  private final io.hearth.scheduler.scheduling.ClusterPlacement placer;
   private final JobStore jobs;
   private final Clock clock;
   private final AuditLog audit;
   private final double displacedGramsPerKwh;
 
-  public DonationServiceImpl(DonationLedger ledger, Placer placer, JobStore jobs, Clock clock, AuditLog audit,
+  public DonationServiceImpl(DonationLedger ledger, io.hearth.scheduler.scheduling.ClusterPlacement placer, JobStore jobs, Clock clock, AuditLog audit,
       double displacedGramsPerKwh) {
     this.ledger = ledger;
     this.placer = placer;

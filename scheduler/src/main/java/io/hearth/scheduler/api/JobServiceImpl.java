@@ -21,7 +21,7 @@ import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.JobEvents;
-import io.hearth.scheduler.scheduling.Placer;
+import io.hearth.scheduler.scheduling.ClusterPlacement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,13 +42,13 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   public static final int MAX_WATCHED_JOBS = 1000;
 
   private final JobStore store;
-  private final Placer placer;
+  private final ClusterPlacement placer;
   private final JobEvents events;
   private final Clock clock;
   private final AuditLog audit;
   private final io.hearth.scheduler.donation.DonationLedger ledger;
 
-  public JobServiceImpl(JobStore store, Placer placer, JobEvents events, Clock clock, AuditLog audit,
+  public JobServiceImpl(JobStore store, ClusterPlacement placer, JobEvents events, Clock clock, AuditLog audit,
       io.hearth.scheduler.donation.DonationLedger ledger) {
     this.ledger = ledger;
     this.store = store;
@@ -190,8 +190,9 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
 
   private SubmitJobResponse accept(Identity who, JobSpec spec) {
     Job fresh = JobLifecycle.queued(store.newJobId(), who.id(), spec, clock.instant());
-    Job stored = store.createIdempotent(fresh);
-    boolean created = stored.getJobId().equals(fresh.getJobId());
+    JobStore.Accepted accepted = store.createIdempotent(fresh);
+    Job stored = accepted.job();
+    boolean created = accepted.created();
     if (created) {
       audit.record(who.toString(), "submit", stored.getJobId(), "request_id=" + spec.getRequestId()
           + " tier=" + spec.getTier().name() + " class=" + spec.getMinSecurityClass().name() + " cores=" + spec.getCores()

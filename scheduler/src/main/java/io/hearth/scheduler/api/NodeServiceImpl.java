@@ -17,7 +17,7 @@ import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.NodeSession;
-import io.hearth.scheduler.scheduling.Placer;
+import io.hearth.scheduler.scheduling.ClusterPlacement;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,10 +40,10 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   private final SchedulerOptions options;
   private final JobStore store;
-  private final Placer placer;
+  private final ClusterPlacement placer;
   private final Clock clock;
 
-  public NodeServiceImpl(SchedulerOptions options, JobStore store, Placer placer, Clock clock) {
+  public NodeServiceImpl(SchedulerOptions options, JobStore store, ClusterPlacement placer, Clock clock) {
     this.options = options;
     this.store = store;
     this.placer = placer;

@@ -36,9 +36,7 @@ public final class StatusMapper {
       };
       return status.withDescription(he.getMessage()).asRuntimeException();
     }
-    if (cause instanceof com.hazelcast.core.HazelcastInstanceNotActiveException
-        || cause instanceof com.hazelcast.spi.exception.TargetDisconnectedException
-        || cause instanceof com.hazelcast.spi.exception.RetryableException) {
+    if (isTransient(cause)) {
       LOG.warn("cluster state unavailable: {}", cause.toString());
       return Status.UNAVAILABLE.withDescription("cluster state unavailable, retry").asRuntimeException();
     }
@@ -57,6 +55,24 @@ public final class StatusMapper {
     }
     out.onNext(result);
     out.onCompleted();
+  }
+
+  /**
+   * Failures a retry may cure: a member left or is not active, the cluster lost its majority
+   * (split-brain protection), or the durable store could not be reached (the change was not made).
+   */
+  public static boolean isTransient(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof com.hazelcast.core.HazelcastInstanceNotActiveException
+          || c instanceof com.hazelcast.spi.exception.TargetDisconnectedException
+          || c instanceof com.hazelcast.spi.exception.RetryableException
+          || c instanceof com.hazelcast.splitbrainprotection.SplitBrainProtectionException
+          || c instanceof io.hearth.scheduler.cluster.DurableStore.DurableStoreException
+          || c instanceof java.sql.SQLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -5,14 +5,20 @@ import com.hazelcast.config.IndexConfig;
 import com.hazelcast.config.IndexType;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
 /**
  * Builds the embedded Hazelcast member's configuration: Vert.x's own maps (from
  * {@link ConfigUtil#loadConfig()}) plus Hearth's, TCP-IP discovery with an explicit member list,
- * no multicast, no phone-home, synchronous backups for the job state.
+ * no multicast, no phone-home, synchronous backups for the job state, written through to the
+ * {@link DurableStore} and loaded from it eagerly. With more than one expected member the job maps
+ * are guarded by split-brain protection: a side of the cluster without a majority of the expected
+ * members can neither read nor write them, so two sides can never both commit placements.
  */
 public final class HazelcastConfigs {
 
@@ -23,15 +29,21 @@ public final class HazelcastConfigs {
   public static final String NONPROFITS_MAP = "hearth.nonprofits";
   public static final String JOB_IDS = "hearth.job-ids";
   public static final String FENCING_TOKENS = "hearth.fencing-tokens";
+  public static final String MAJORITY = "hearth.majority";
 
   private HazelcastConfigs() {}
 
-  public static Config build(SchedulerOptions options) {
+  public static Config build(SchedulerOptions options, DurableStore store) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(options.clusterName());
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // A killed member must be noticed within seconds (defaults: 60 s), so that its partitions are
+    // promoted and a lost leader is replaced within the failover budget.
+    long failureSeconds = Math.max(2, options.failureTimeout().toSeconds());
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(failureSeconds));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(options.clusterPort()).setPortAutoIncrement(true).setPortCount(100);
@@ -45,18 +57,40 @@ public final class HazelcastConfigs {
     }
 
     config.getSerializationConfig().getCompactSerializationConfig().addClass(StoredJob.class);
-    config.addMapConfig(new MapConfig(JOBS_MAP)
+    MapConfig jobs = new MapConfig(JOBS_MAP)
         .setBackupCount(1)
         .setAsyncBackupCount(0)
         .setReadBackupData(false)
+        .setMapStoreConfig(writeThrough(store.jobs()))
         .addIndexConfig(new IndexConfig(IndexType.HASH, "owner"))
-        .addIndexConfig(new IndexConfig(IndexType.HASH, "state")));
-    config.addMapConfig(new MapConfig(REQUESTS_MAP).setBackupCount(1));
+        .addIndexConfig(new IndexConfig(IndexType.HASH, "state"));
+    MapConfig requests = new MapConfig(REQUESTS_MAP).setBackupCount(1)
+        .setMapStoreConfig(writeThrough(store.requests()));
+    if (options.expectedMembers() > 1) {
+      // A member starts only once a majority has joined: the maps are loaded from the store and
+      // used by a cluster that may write them.
+      config.setProperty("hazelcast.initial.min.cluster.size", String.valueOf(options.quorum()));
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MAJORITY, true, options.quorum())
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      jobs.setSplitBrainProtectionName(MAJORITY);
+      requests.setSplitBrainProtectionName(MAJORITY);
+    }
+    config.addMapConfig(jobs);
+    config.addMapConfig(requests);
     config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
     for (String m : java.util.List.of("hearth.offers", "hearth.claims", "hearth.grants")) {
       config.addMapConfig(new MapConfig(m).setBackupCount(1));
     }
     config.addMapConfig(new MapConfig(NONPROFITS_MAP).setBackupCount(1));
     return config;
+  }
+
+  /** Write-through (a change returns once stored), loaded in full before the map is first used. */
+  private static MapStoreConfig writeThrough(Object implementation) {
+    return new MapStoreConfig()
+        .setEnabled(true)
+        .setImplementation(implementation)
+        .setWriteDelaySeconds(0)
+        .setInitialLoadMode(MapStoreConfig.InitialLoadMode.EAGER);
   }
 }

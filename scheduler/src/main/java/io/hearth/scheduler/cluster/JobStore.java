@@ -55,24 +55,25 @@ public final class JobStore {
     return s == null ? null : decode(s);
   }
 
+  /** The job that stands for a submission, and whether this call created it. */
+  public record Accepted(Job job, boolean created) {}
+
   /**
-   * Stores a new job unless the owner already used its request id. Returns the job that stands for
-   * the request: the new one, or the original.
+   * Stores a new job unless the owner already used its request id; returns the job that stands for
+   * the request: the new one, or the original. The request id is claimed first and reserves the job
+   * id, so a member that dies between the two writes leaves no orphan job that could run twice: a
+   * retry of the same request finds the reserved id and creates the job under it.
    */
-  public Job createIdempotent(Job job) {
-    jobs.set(job.getJobId(), encode(job));
+  public Accepted createIdempotent(Job job) {
     String key = job.getOwner() + '\u0000' + job.getSpec().getRequestId();
     String existing = requests.putIfAbsent(key, job.getJobId());
-    if (existing != null && !existing.equals(job.getJobId())) {
-      jobs.delete(job.getJobId());
-      Job original = get(existing);
-      if (original != null) {
-        return original;
-      }
-      throw new IllegalStateException("request id maps to a missing job " + existing);
+    Job candidate = existing == null ? job : job.toBuilder().setJobId(existing).build();
+    StoredJob previous = jobs.putIfAbsent(candidate.getJobId(), encode(candidate));
+    if (previous != null) {
+      return new Accepted(decode(previous), false);
     }
-    onChange.accept(job);
-    return job;
+    onChange.accept(candidate);
+    return new Accepted(candidate, true);
   }
 
   /**

@@ -44,6 +44,26 @@ public final class SchedulerOptions {
   public static final Duration DEFAULT_DONATION_WINDOW = Duration.ofHours(4);
   public static final Duration DEFAULT_THERMAL_PREEMPT_AFTER = Duration.ofSeconds(60);
   public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
+  public static final int DEFAULT_CLUSTER_EXPECTED_MEMBERS = 1;
+  public static final Duration DEFAULT_CLUSTER_FAILURE_TIMEOUT = Duration.ofSeconds(5);
+  public static final String DEFAULT_STORE_TYPE = "h2";
+  public static final String DEFAULT_STORE_DATA_DIR = "hearth-data/db";
+
+  /** The durable store every accepted job is written through to. */
+  public enum StoreType {
+    /** Embedded H2 file database in {@code store.data-dir}, shared by the members of one host. */
+    H2,
+    /** PostgreSQL at {@code store.jdbc-url}. */
+    POSTGRESQL;
+
+    static StoreType parse(String key, String v) {
+      return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "h2" -> H2;
+        case "postgresql" -> POSTGRESQL;
+        default -> throw new IllegalArgumentException(key + ": '" + v + "' (expected: h2 or postgresql)");
+      };
+    }
+  }
 
   /** One setting: its file key, environment variable, default and meaning (the README table). */
   public record Setting(String key, String env, String defaultValue, String meaning) {}
@@ -60,6 +80,20 @@ public final class SchedulerOptions {
       new Setting("cluster.port", "HEARTH_CLUSTER_PORT", String.valueOf(DEFAULT_CLUSTER_PORT), "Hazelcast member port"),
       new Setting("cluster.members", "HEARTH_CLUSTER_MEMBERS", DEFAULT_CLUSTER_MEMBERS,
           "comma-separated host:port of the other members (empty = this member alone)"),
+      new Setting("cluster.expected-members", "HEARTH_CLUSTER_EXPECTED_MEMBERS",
+          String.valueOf(DEFAULT_CLUSTER_EXPECTED_MEMBERS),
+          "members the cluster is deployed with; job state is writable, and a leader places, only while a majority of them is up"),
+      new Setting("cluster.failure-timeout-ms", "HEARTH_CLUSTER_FAILURE_TIMEOUT_MS",
+          String.valueOf(DEFAULT_CLUSTER_FAILURE_TIMEOUT.toMillis()),
+          "a member silent this long is removed from the cluster (and a lost leader replaced), ms"),
+      new Setting("store.type", "HEARTH_STORE_TYPE", DEFAULT_STORE_TYPE,
+          "durable store jobs are written through to: h2 (embedded file database) or postgresql"),
+      new Setting("store.data-dir", "HEARTH_STORE_DATA_DIR", DEFAULT_STORE_DATA_DIR,
+          "folder of the h2 database; members on one host may share it"),
+      new Setting("store.jdbc-url", "HEARTH_STORE_JDBC_URL", "",
+          "JDBC URL of the store (required for postgresql; for h2 it overrides store.data-dir)"),
+      new Setting("store.user", "HEARTH_STORE_USER", "", "database user of the store"),
+      new Setting("store.password", "HEARTH_STORE_PASSWORD", "", "database password of the store"),
       new Setting("node.timeout-ms", "HEARTH_NODE_TIMEOUT_MS", String.valueOf(DEFAULT_NODE_TIMEOUT.toMillis()),
           "a node silent this long is lost and its attempts are requeued, ms"),
       new Setting("node.telemetry-interval-ms", "HEARTH_NODE_TELEMETRY_INTERVAL_MS",
@@ -128,6 +162,13 @@ public final class SchedulerOptions {
   private final Duration donationWindow;
   private final Duration thermalPreemptAfter;
   private final Duration dashboardRefreshInterval;
+  private final int expectedMembers;
+  private final Duration failureTimeout;
+  private final StoreType storeType;
+  private final String storeDataDir;
+  private final String storeJdbcUrl;
+  private final String storeUser;
+  private final String storePassword;
 
   private SchedulerOptions(Builder b) {
     grpcHost = b.grpcHost;
@@ -171,6 +212,20 @@ public final class SchedulerOptions {
     thermalPreemptAfter = checkDuration("placement.thermal-preempt-after-ms", b.thermalPreemptAfter, 100, 86_400_000);
     donationWindow = checkDuration("donation.window-seconds", b.donationWindow, 1000, 7L * 24 * 3600 * 1000);
     dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
+    expectedMembers = checkRange("cluster.expected-members", b.expectedMembers, 1, 99);
+    failureTimeout = checkDuration("cluster.failure-timeout-ms", b.failureTimeout, 2_000, 600_000);
+    storeType = b.storeType;
+    storeDataDir = checkNotBlank("store.data-dir", b.storeDataDir);
+    storeJdbcUrl = b.storeJdbcUrl == null ? "" : b.storeJdbcUrl.trim();
+    if (storeType == StoreType.POSTGRESQL && !storeJdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl
+          + "' (expected: jdbc:postgresql://HOST:PORT/DATABASE when store.type is postgresql)");
+    }
+    if (storeType == StoreType.H2 && !storeJdbcUrl.isEmpty() && !storeJdbcUrl.startsWith("jdbc:h2:")) {
+      throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl + "' (expected: empty or jdbc:h2:... when store.type is h2)");
+    }
+    storeUser = b.storeUser == null ? "" : b.storeUser;
+    storePassword = b.storePassword == null ? "" : b.storePassword;
   }
 
   /** Mutual TLS is not optional: a member refuses to start without its certificate, key and client CA. */
@@ -260,6 +315,15 @@ public final class SchedulerOptions {
   public Duration donationWindow() { return donationWindow; }
   public Duration thermalPreemptAfter() { return thermalPreemptAfter; }
   public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
+  public int expectedMembers() { return expectedMembers; }
+  /** Members that must be up for job state to be writable and a leader to place: a majority. */
+  public int quorum() { return expectedMembers / 2 + 1; }
+  public Duration failureTimeout() { return failureTimeout; }
+  public StoreType storeType() { return storeType; }
+  public String storeDataDir() { return storeDataDir; }
+  public String storeJdbcUrl() { return storeJdbcUrl; }
+  public String storeUser() { return storeUser; }
+  public String storePassword() { return storePassword; }
 
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -290,6 +354,13 @@ public final class SchedulerOptions {
     b.donationWindow = donationWindow;
     b.thermalPreemptAfter = thermalPreemptAfter;
     b.dashboardRefreshInterval = dashboardRefreshInterval;
+    b.expectedMembers = expectedMembers;
+    b.failureTimeout = failureTimeout;
+    b.storeType = storeType;
+    b.storeDataDir = storeDataDir;
+    b.storeJdbcUrl = storeJdbcUrl;
+    b.storeUser = storeUser;
+    b.storePassword = storePassword;
     return b;
   }
 
@@ -348,6 +419,13 @@ public final class SchedulerOptions {
     private Duration donationWindow = DEFAULT_DONATION_WINDOW;
     private Duration thermalPreemptAfter = DEFAULT_THERMAL_PREEMPT_AFTER;
     private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
+    private int expectedMembers = DEFAULT_CLUSTER_EXPECTED_MEMBERS;
+    private Duration failureTimeout = DEFAULT_CLUSTER_FAILURE_TIMEOUT;
+    private StoreType storeType = StoreType.H2;
+    private String storeDataDir = DEFAULT_STORE_DATA_DIR;
+    private String storeJdbcUrl = "";
+    private String storeUser = "";
+    private String storePassword = "";
 
     private Builder() {}
 
@@ -377,6 +455,14 @@ public final class SchedulerOptions {
     public Builder donationWindow(Duration v) { donationWindow = v; return this; }
     public Builder thermalPreemptAfter(Duration v) { thermalPreemptAfter = v; return this; }
     public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
+    public Builder expectedMembers(int v) { expectedMembers = v; return this; }
+    public Builder failureTimeout(Duration v) { failureTimeout = v; return this; }
+    public Builder storeType(StoreType v) { storeType = v; return this; }
+    public Builder storeDataDir(String v) { storeDataDir = v; return this; }
+    /** A JDBC store: its URL, user and password. */
+    public Builder storeJdbc(String url, String user, String password) {
+      storeJdbcUrl = url; storeUser = user; storePassword = password; return this;
+    }
 
     /** Sets one setting by its file key, parsing the text; the error names the key. */
     public Builder set(String key, String value) {
@@ -408,6 +494,13 @@ public final class SchedulerOptions {
         case "donation.window-seconds" -> donationWindow = Duration.ofSeconds(parseLong(key, value));
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));
+        case "cluster.expected-members" -> expectedMembers = parseInt(key, value);
+        case "cluster.failure-timeout-ms" -> failureTimeout = Duration.ofMillis(parseLong(key, value));
+        case "store.type" -> storeType = StoreType.parse(key, value);
+        case "store.data-dir" -> storeDataDir = value;
+        case "store.jdbc-url" -> storeJdbcUrl = value;
+        case "store.user" -> storeUser = value;
+        case "store.password" -> storePassword = value;
         default -> throw new IllegalArgumentException("unknown setting '" + key + "'");
       }
       return this;

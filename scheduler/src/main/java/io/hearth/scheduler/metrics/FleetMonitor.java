@@ -31,7 +31,7 @@ public final class FleetMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FleetMonitor.class);
 
   private final Vertx vertx;
-  private final Placer placer;
+  private final io.hearth.scheduler.scheduling.ClusterPlacement placer;
   private final HazelcastInstance hz;
   private final IMap<String, StoredJob> jobs;
   private final List<Consumer<FleetFigures>> listeners = new CopyOnWriteArrayList<>();
@@ -40,7 +40,7 @@ public final class FleetMonitor implements AutoCloseable {
   private volatile FleetFigures latest = FleetFigures.EMPTY;
   private Future<FleetFigures> inFlight;
 
-  public FleetMonitor(Vertx vertx, Placer placer, HazelcastInstance hz, Duration interval) {
+  public FleetMonitor(Vertx vertx, io.hearth.scheduler.scheduling.ClusterPlacement placer, HazelcastInstance hz, Duration interval) {
     this.vertx = vertx;
     this.placer = placer;
     this.hz = hz;

@@ -1,6 +1,6 @@
 package io.hearth.scheduler.scheduling;
 
-import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.hearth.api.v1.Hello;
 import io.hearth.api.v1.SchedulerMessage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,12 +9,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One node's open {@code Connect} stream. Sends are serialized (a gRPC stream observer is not
  * thread-safe); the latest telemetry is kept in volatile fields by the stream's thread and drained
  * by the placer, so a telemetry report costs no task and no allocation on the placer.
+ *
+ * <p>The stream is the node's gRPC response stream on the member that holds it, or, on a leader
+ * placing for a node connected to another member, a relay over the clustered event bus to that
+ * member ({@link ClusterPlacement}).
  */
 public final class NodeSession {
 
   private final Hello hello;
   private final int securityClass;
-  private final ServerCallStreamObserver<SchedulerMessage> stream;
+  private final StreamObserver<SchedulerMessage> stream;
   private final AtomicBoolean telemetryDirty = new AtomicBoolean();
   private volatile boolean open = true;
   private volatile double heatDemandWatts;
@@ -25,7 +29,7 @@ public final class NodeSession {
   private volatile int throttledCores;
   private volatile long lastSeenMillis;
 
-  public NodeSession(Hello hello, int securityClass, ServerCallStreamObserver<SchedulerMessage> stream, long nowMillis) {
+  public NodeSession(Hello hello, int securityClass, StreamObserver<SchedulerMessage> stream, long nowMillis) {
     this.hello = hello;
     this.securityClass = securityClass;
     this.stream = stream;
@@ -110,6 +114,9 @@ public final class NodeSession {
   }
 
   public int throttledCores() { return throttledCores; }
+
+  /** The forecast as reported (-1: none), for relaying to the leader. */
+  public double forecastRaw() { return forecastHeatDemandWatts; }
   public double heatDemandWatts() { return heatDemandWatts; }
   public double computeDrawWatts() { return computeDrawWatts; }
   public double insideTemperatureC() { return insideTemperatureC; }

@@ -55,6 +55,12 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: everything here runs on one dedicated thread ({@code hearth-placer}); other
  * threads hand work over through {@link #execute(Runnable)} or the telemetry queue and never touch
  * this state directly. Its calls block on Hazelcast, which is why it is not an event loop.
+ *
+ * <p>Only the cluster's leader runs a placer (see {@code ClusterPlacement}). A new one rebuilds its
+ * state from the shared job state: the queue from QUEUED jobs, reservations from the attempts of
+ * ASSIGNED and RUNNING jobs (made once their node says hello again; a node that never does is lost
+ * after the node timeout). An assignment no node acknowledged within the node timeout (sent by a
+ * leader that died before the stream carried it) is taken back and the job requeued.
  */
 public final class Placer implements AutoCloseable {
 
@@ -82,6 +88,8 @@ public final class Placer implements AutoCloseable {
   private io.hearth.scheduler.donation.DonationLedger ledger;
   /** Running cores per owner, indexed by tier number. */
   private final Map<String, int[]> runningByOwner = new HashMap<>();
+  /** Assignments not yet seen RUNNING (or ended) in the job state, by token: since when, ms. */
+  private final Map<Long, Long> unconfirmed = new HashMap<>();
 
   // Shared with other threads.
   private final ConcurrentLinkedQueue<NodeSession> telemetryQueue = new ConcurrentLinkedQueue<>();
@@ -152,6 +160,9 @@ public final class Placer implements AutoCloseable {
     /** An operator drain; it outlives reconnects. */
     boolean drained;
     final Set<Long> tokens = new LinkedHashSet<>();
+    /** Known from the job state only (no hello yet): since when, and reservations to make at hello. */
+    long sinceMillis;
+    final Map<Long, JobRequest> unreserved = new HashMap<>();
 
     NodeEntry(String nodeId) {
       this.nodeId = nodeId;
@@ -184,22 +195,25 @@ public final class Placer implements AutoCloseable {
     });
   }
 
-  /** Loads the queued jobs of the cluster state and starts the periodic sweep. */
+  /** Loads the queued jobs and active attempts of the cluster state and starts the periodic sweep. */
   public void start() {
     execute(() -> {
-      List<Job> queued = store.inStates(List.of(JobState.JOB_STATE_QUEUED));
-      for (Job j : queued) {
-        enqueue(j);
-      }
-      if (!queued.isEmpty()) {
-        LOG.info("placer took over {} queued jobs", queued.size());
-      }
+      adoptActive();
+      adoptQueued(true);
     });
     long period = options.sweepInterval().toMillis();
     thread.scheduleWithFixedDelay(() -> guarded("sweep", this::sweep), period, period, TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- calls from other threads
+
+  /** Re-reads the QUEUED jobs of the cluster state: a safety net for notices lost in a failover. */
+  public void rescanQueued() {
+    execute(() -> {
+      adoptQueued(false);
+      runCycle();
+    });
+  }
 
   public void execute(Runnable task) {
     thread.execute(() -> guarded("task", task));
@@ -371,10 +385,60 @@ public final class Placer implements AutoCloseable {
 
   // ---------------------------------------------------------------- placer thread
 
-  private void enqueue(Job job) {
-    if (pendingById.containsKey(job.getJobId()) || job.getState() != JobState.JOB_STATE_QUEUED) {
-      return;
+  private void adoptQueued(boolean takingOver) {
+    int n = 0;
+    for (Job j : store.inStates(List.of(JobState.JOB_STATE_QUEUED))) {
+      if (!pendingById.containsKey(j.getJobId())) {
+        enqueue(j);
+        n++;
+      }
     }
+    if (n > 0 && takingOver) {
+      LOG.info("placer took over {} queued jobs", n);
+    } else if (n > 0) {
+      LOG.debug("queue rescan found {} jobs not yet queued here", n);
+    }
+  }
+
+  /** Attempts of ASSIGNED and RUNNING jobs become active again; reserved when their node says hello. */
+  private void adoptActive() {
+    long now = clock.millis();
+    int n = 0;
+    for (Job j : store.inStates(List.of(JobState.JOB_STATE_ASSIGNED, JobState.JOB_STATE_RUNNING))) {
+      if (j.getAttemptsCount() == 0) {
+        continue;
+      }
+      Attempt a = j.getAttempts(j.getAttemptsCount() - 1);
+      long token = a.getFencingToken();
+      if (activeByToken.containsKey(token) || JobLifecycle.isEnded(a.getState())) {
+        continue;
+      }
+      NodeEntry e = nodes.computeIfAbsent(a.getNodeId(), NodeEntry::new);
+      if (e.session == null && e.tokens.isEmpty()) {
+        e.sinceMillis = now;
+      }
+      JobRequest r = request(j);
+      long assignedAt = a.hasAssignedAt() ? JobLifecycle.instant(a.getAssignedAt()).toEpochMilli() : now;
+      activeByToken.put(token, new Active(j.getJobId(), j.getOwner(), j.getSpec().getGrantId(), a.getNodeId(), token, r,
+          ++assignments, assignedAt, new double[] {0, 0, 0}));
+      runningCores(j.getOwner())[r.tier] += r.cores;
+      e.tokens.add(token);
+      if (e.slot >= 0) {
+        engine.reserve(e.slot, token, r);
+      } else {
+        e.unreserved.put(token, r);
+      }
+      if (a.getState() == io.hearth.api.v1.AttemptState.ATTEMPT_STATE_ASSIGNED) {
+        unconfirmed.put(token, now);
+      }
+      n++;
+    }
+    if (n > 0) {
+      LOG.info("placer took over {} active attempts on {} nodes", n, nodes.size());
+    }
+  }
+
+  private JobRequest request(Job job) {
     JobSpec spec = job.getSpec();
     JobRequest r = new JobRequest();
     r.cores = spec.getCores();
@@ -384,9 +448,17 @@ public final class Placer implements AutoCloseable {
     r.exclusive = spec.getExclusive();
     r.tenant = engine.tenantId(job.getOwner());
     r.regionMask = engine.regionMask(spec.getAllowedRegionsList());
+    return r;
+  }
+
+  private void enqueue(Job job) {
+    if (pendingById.containsKey(job.getJobId()) || job.getState() != JobState.JOB_STATE_QUEUED) {
+      return;
+    }
+    JobRequest r = request(job);
     Shape shape = new Shape(r.cores, r.memoryMib, r.minSecurityClass, r.tier, r.exclusive,
         r.exclusive ? r.tenant : -1, r.regionMask);
-    Pending p = new Pending(job.getJobId(), job.getOwner(), spec.getGrantId(), r, shape, JobLifecycle.queueDeadline(job));
+    Pending p = new Pending(job.getJobId(), job.getOwner(), job.getSpec().getGrantId(), r, shape, JobLifecycle.queueDeadline(job));
     if (job.hasPending()) {
       p.lastSummary = job.getPending().getSummary();
     }
@@ -477,6 +549,7 @@ public final class Placer implements AutoCloseable {
         new double[] {0, 0, usefulFraction(slot)}));
     listener.assigned(p.request.tier, Duration.between(JobLifecycle.instant(after.getCreatedAt()), now));
     node.tokens.add(token);
+    unconfirmed.put(token, clock.millis());
     Attempt attempt = after.getAttempts(after.getAttemptsCount() - 1);
     audit.record("scheduler", "place", after.getJobId(), "node=" + nodeId + " attempt=" + attempt.getNumber()
         + " token=" + token);
@@ -697,6 +770,7 @@ public final class Placer implements AutoCloseable {
 
   private void release(long token) {
     Active a = activeByToken.remove(token);
+    unconfirmed.remove(token);
     if (a == null) {
       return;
     }
@@ -713,6 +787,7 @@ public final class Placer implements AutoCloseable {
     NodeEntry e = nodes.get(a.nodeId());
     if (e != null) {
       e.tokens.remove(token);
+      e.unreserved.remove(token);
     }
   }
 
@@ -755,6 +830,10 @@ public final class Placer implements AutoCloseable {
         h.getMemoryMib(), h.getWattsPerCore(), h.getRegion(), h.getSite()));
     engine.updateTelemetry(e.slot, session.heatDemandWatts(), session.computeDrawWatts());
     engine.setNodeState(e.slot, e.drained ? NodeStates.DRAINING : NodeStates.READY);
+    for (Map.Entry<Long, JobRequest> u : e.unreserved.entrySet()) {
+      engine.reserve(e.slot, u.getKey(), u.getValue());
+    }
+    e.unreserved.clear();
     if (e.lost) {
       LOG.info("node {} is back", h.getNodeId());
     } else if (old == null) {
@@ -782,11 +861,13 @@ public final class Placer implements AutoCloseable {
     long nowMillis = clock.millis();
     long timeout = options.nodeTimeout().toMillis();
     for (NodeEntry e : new ArrayList<>(nodes.values())) {
-      if (!e.lost && e.session != null && nowMillis - e.session.lastSeenMillis() > timeout) {
-        declareLost(e, nowMillis - e.session.lastSeenMillis());
+      long lastSeen = e.session != null ? e.session.lastSeenMillis() : e.sinceMillis;
+      if (!e.lost && (e.session != null || !e.tokens.isEmpty()) && nowMillis - lastSeen > timeout) {
+        declareLost(e, nowMillis - lastSeen);
       }
     }
     thermalStops(nowMillis);
+    takeBackUnacknowledged(nowMillis, timeout);
     Instant now = clock.instant();
     Map<Shape, PendingReason> explained = new HashMap<>();
     for (Pending p : new ArrayList<>(pendingById.values())) {
@@ -811,6 +892,50 @@ public final class Placer implements AutoCloseable {
     pendingCount = pendingById.size();
     runCycle();
     refreshView();
+  }
+
+  /**
+   * Assignments still ASSIGNED in the job state a node timeout after they were made (or adopted):
+   * the node never got them (its stream or the leader that sent them died first). The attempt is
+   * lost and the job requeued; the node is told to cancel in case the assignment is still on its way.
+   */
+  private void takeBackUnacknowledged(long nowMillis, long timeout) {
+    List<Long> overdue = new ArrayList<>();
+    for (Map.Entry<Long, Long> u : unconfirmed.entrySet()) {
+      if (nowMillis - u.getValue() > timeout) {
+        overdue.add(u.getKey());
+      }
+    }
+    for (Long token : overdue) {
+      Active a = activeByToken.get(token);
+      if (a == null) {
+        unconfirmed.remove(token);
+        continue;
+      }
+      Job job = store.get(a.jobId());
+      Attempt current = job == null || job.getAttemptsCount() == 0 ? null : job.getAttempts(job.getAttemptsCount() - 1);
+      if (current == null || current.getFencingToken() != token
+          || current.getState() != io.hearth.api.v1.AttemptState.ATTEMPT_STATE_ASSIGNED) {
+        unconfirmed.remove(token);
+        continue;
+      }
+      String why = "assignment not acknowledged by node " + a.nodeId() + " within " + timeout + " ms";
+      Instant now = clock.instant();
+      Job after = store.update(a.jobId(), j -> JobLifecycle.lose(j, token, why, now));
+      NodeEntry e = nodes.get(a.nodeId());
+      if (e != null && e.session != null) {
+        e.session.send(SchedulerMessage.newBuilder().setCancellation(Cancellation.newBuilder()
+            .setJobId(a.jobId()).setFencingToken(token).setReason(why)).build());
+      }
+      release(token);
+      if (after != null) {
+        audit.record("scheduler", "requeue", a.jobId(), why + "; now " + after.getState().name());
+        LOG.warn("job {}: {}; now {}", a.jobId(), why, after.getState());
+        if (after.getState() == JobState.JOB_STATE_QUEUED) {
+          enqueue(after);
+        }
+      }
+    }
   }
 
   private PendingReason explain(JobRequest request, Instant now) {

@@ -67,7 +67,8 @@ public final class TestScheduler implements AutoCloseable {
           .sweepInterval(Duration.ofMillis(200))
           .tls(TLS.resolve("scheduler.pem").toString(), TLS.resolve("scheduler-key.pem").toString(),
               TLS.resolve(DevCa.CA_CERT).toString())
-          .auditFile(Files.createTempFile("hearth-audit-", ".log").toString());
+          .auditFile(Files.createTempFile("hearth-audit-", ".log").toString())
+          .storeDataDir(Files.createTempDirectory("hearth-db-").toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

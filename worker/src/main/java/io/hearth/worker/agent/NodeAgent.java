@@ -144,8 +144,8 @@ public final class NodeAgent implements AutoCloseable {
       this.ownsChannel = false;
     } else {
       this.channel = b.credentials != null
-          ? io.grpc.Grpc.newChannelBuilder(b.target, b.credentials).build()
-          : ManagedChannelBuilder.forTarget(b.target).usePlaintext().build();
+          ? io.grpc.Grpc.newChannelBuilder(io.hearth.client.Members.target(b.target), b.credentials).build()
+          : ManagedChannelBuilder.forTarget(io.hearth.client.Members.target(b.target)).usePlaintext().build();
       this.ownsChannel = true;
     }
     if (b.executor != null) {

@@ -72,7 +72,7 @@ public final class FleetSimulator implements AutoCloseable {
     } else {
       int n = (b.count + b.agentsPerChannel - 1) / b.agentsPerChannel;
       for (int i = 0; i < n; i++) {
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(b.target).usePlaintext().build();
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(io.hearth.client.Members.target(b.target)).usePlaintext().build();
         channels.add(ch);
         ownedChannels.add(ch);
       }
@@ -114,7 +114,7 @@ public final class FleetSimulator implements AutoCloseable {
       }
       b.customizer.accept(ab);
       if (b.credentials != null && b.channel == null) {
-        ManagedChannel own = io.grpc.Grpc.newChannelBuilder(b.target, b.credentials.apply(nodeId, ab.securityClassValue()))
+        ManagedChannel own = io.grpc.Grpc.newChannelBuilder(io.hearth.client.Members.target(b.target), b.credentials.apply(nodeId, ab.securityClassValue()))
             .build();
         ownedChannels.add(own);
         ab.channel(own);

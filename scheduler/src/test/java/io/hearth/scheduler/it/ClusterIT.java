@@ -1,0 +1,257 @@
+package io.hearth.scheduler.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.hearth.api.v1.Attempt;
+import io.hearth.api.v1.AttemptState;
+import io.hearth.api.v1.Job;
+import io.hearth.api.v1.JobServiceGrpc;
+import io.hearth.api.v1.JobState;
+import io.hearth.api.v1.SubmitJobRequest;
+import io.hearth.api.v1.SubmitJobResponse;
+import io.hearth.client.Members;
+import io.hearth.client.Retrying;
+import io.hearth.scheduler.config.SchedulerOptions;
+import io.hearth.scheduler.job.JobLifecycle;
+import io.hearth.worker.agent.CompletedAttempt;
+import io.hearth.worker.agent.NodeAgent;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three scheduler members in one JVM forming one cluster (one cluster name, a member list, one
+ * shared H2 store): the leader is halted abruptly in the middle of a load, and later every member is
+ * stopped and started again. No acknowledged job may be lost or complete twice, placement must
+ * resume within seconds, and after the restart every job is there with its state and attempts.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+  static final int JOBS = 600;
+  static final int AGENTS = 6;
+
+  @TempDir static Path work;
+  static final List<TestScheduler> members = new ArrayList<>();
+  static final Map<String, Job> acknowledged = new ConcurrentHashMap<>();
+  static SchedulerOptions base;
+
+  static List<SchedulerOptions> memberOptions(int n) {
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ports.add(freePort());
+    }
+    String cluster = "hearth-ha-" + UUID.randomUUID();
+    List<SchedulerOptions> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int me = ports.get(i);
+      out.add(base.toBuilder().clusterName(cluster).clusterPort(me)
+          .clusterMembers(ports.stream().filter(p -> p != me).map(p -> "127.0.0.1:" + p).toList())
+          .expectedMembers(n).build());
+    }
+    return out;
+  }
+
+  static List<TestScheduler> startAll(List<SchedulerOptions> options) throws Exception {
+    ExecutorService starter = Executors.newFixedThreadPool(options.size());
+    try {
+      List<Future<TestScheduler>> started = new ArrayList<>();
+      for (SchedulerOptions o : options) {
+        started.add(starter.submit(() -> TestScheduler.start(o)));
+      }
+      List<TestScheduler> out = new ArrayList<>();
+      for (Future<TestScheduler> f : started) {
+        out.add(f.get(120, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      starter.shutdownNow();
+    }
+  }
+
+  static String targets(List<TestScheduler> list) {
+    return list.stream().map(m -> "127.0.0.1:" + m.port()).collect(Collectors.joining(","));
+  }
+
+  static TestScheduler leader(List<TestScheduler> list) {
+    return list.stream().filter(m -> m.scheduler.placer().isLeader()).findFirst().orElse(null);
+  }
+
+  @AfterAll
+  static void stop() {
+    members.forEach(TestScheduler::close);
+  }
+
+  @Test
+  @Order(1)
+  void theLeaderHaltedMidLoadLosesNoJobAndNoneCompletesTwice() throws Exception {
+    base = TestScheduler.options().storeDataDir(work.resolve("db").toString())
+        .failureTimeout(Duration.ofSeconds(3)).build();
+    members.addAll(startAll(memberOptions(3)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> leader(members) != null);
+    TestScheduler first = leader(members);
+    String all = targets(members);
+
+    List<NodeAgent> agents = new ArrayList<>();
+    ManagedChannel client = Grpc.newChannelBuilder(Members.target(all), TestScheduler.credentials("tenant/acme")).build();
+    ExecutorService submitters = Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < AGENTS; i++) {
+        agents.add(NodeAgent.builder().scheduler(all).nodeId("ha-dc-" + i)
+            .credentials(TestScheduler.credentials("node/ha-dc-" + i + "/CERTIFIED"))
+            .workDir(work.resolve("agents").resolve("ha-dc-" + i))
+            .kind(io.hearth.api.v1.NodeKind.NODE_KIND_DATACENTER)
+            .securityClass(io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED)
+            .cores(4).memoryMib(16384).maxWatts(80).wattsPerCore(20).region("ha")
+            .thermostat(new io.hearth.worker.thermal.NoHeat(io.hearth.worker.thermal.OutdoorTemperature.constant(15)))
+            .telemetryInterval(Duration.ofMillis(200)).cancelGrace(Duration.ofSeconds(1))
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+            .build().start());
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> agents.stream().allMatch(NodeAgent::isConnected));
+
+      Retrying retrying = Retrying.upTo(Duration.ofSeconds(60));
+      JobServiceGrpc.JobServiceBlockingStub stub = JobServiceGrpc.newBlockingStub(client);
+      AtomicInteger next = new AtomicInteger();
+      List<Future<?>> work = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        work.add(submitters.submit(() -> {
+          for (int i = next.getAndIncrement(); i < JOBS; i = next.getAndIncrement()) {
+            SubmitJobRequest request = SubmitJobRequest.newBuilder()
+                .setSpec(TestScheduler.spec("ha-" + i, "true").addAllowedRegions("ha")).build();
+            SubmitJobResponse r = retrying.call(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).submitJob(request));
+            acknowledged.put(r.getJob().getJobId(), r.getJob());
+            if (i % 10 == 0) {
+              sleepQuietly(20);
+            }
+          }
+          return null;
+        }));
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> completed(agents) >= JOBS / 4);
+      Instant halted = Instant.now();
+      first.scheduler.halt();
+      members.remove(first);
+      long t0 = System.nanoTime();
+      await().atMost(Duration.ofSeconds(30)).until(() -> leader(members) != null);
+      long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      for (Future<?> f : work) {
+        f.get(180, TimeUnit.SECONDS);
+      }
+      assertThat(acknowledged).hasSize(JOBS);
+
+      TestScheduler survivor = members.get(0);
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() ->
+          acknowledged.keySet().stream().allMatch(id -> JobLifecycle.isTerminal(survivor.scheduler.store().get(id).getState())));
+
+      Instant resumed = Instant.MAX;
+      Map<String, Integer> byRequest = new HashMap<>();
+      int retried = 0;
+      for (String id : acknowledged.keySet()) {
+        Job j = survivor.scheduler.store().get(id);
+        assertThat(j.getState()).as(id).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+        assertThat(j.getAttemptsList().stream().filter(a -> a.getState() == AttemptState.ATTEMPT_STATE_SUCCEEDED))
+            .as("successful attempts of %s", id).hasSize(1);
+        retried += j.getAttemptsCount() > 1 ? 1 : 0;
+        for (Attempt a : j.getAttemptsList()) {
+          Instant at = JobLifecycle.instant(a.getAssignedAt());
+          if (at.isAfter(halted) && at.isBefore(resumed)) {
+            resumed = at;
+          }
+        }
+        byRequest.merge(j.getSpec().getRequestId(), 1, Integer::sum);
+      }
+      // No duplicates: one job per request id among every job the cluster holds.
+      for (Job j : survivor.scheduler.store().list(null, List.of(), 0, null, Integer.MAX_VALUE)) {
+        if (j.getSpec().getRequestId().startsWith("ha-")) {
+          assertThat(acknowledged).as("job %s of request %s", j.getJobId(), j.getSpec().getRequestId())
+              .containsKey(j.getJobId());
+        }
+      }
+      assertThat(byRequest.values()).allMatch(n -> n == 1);
+      // The workers' own records: every job ran to success exactly once across the fleet.
+      Map<String, Long> successes = agents.stream().flatMap(a -> a.completedAttempts().stream())
+          .filter(c -> c.state() == AttemptState.ATTEMPT_STATE_SUCCEEDED)
+          .collect(Collectors.groupingBy(CompletedAttempt::jobId, Collectors.counting()));
+      assertThat(successes.keySet()).containsAll(acknowledged.keySet());
+      assertThat(successes.values()).allMatch(n -> n == 1);
+      long resumeMs = Duration.between(halted, resumed).toMillis();
+      System.out.printf("ClusterIT failover: %d jobs acknowledged, 0 lost, 0 completed twice, %d with more than one"
+          + " attempt; new leader after %d ms, placement resumed %d ms after the halt; client retries %d%n",
+          acknowledged.size(), retried, takeoverMs, resumeMs, retrying.retries());
+      assertThat(resumeMs).isLessThan(10_000);
+    } finally {
+      submitters.shutdownNow();
+      agents.forEach(NodeAgent::close);
+      client.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(2)
+  void stoppingAndStartingEveryMemberKeepsEveryJobWithItsStateAndAttempts() throws Exception {
+    assertThat(acknowledged).hasSize(JOBS);
+    Map<String, Job> before = new HashMap<>();
+    for (String id : acknowledged.keySet()) {
+      before.put(id, members.get(0).scheduler.store().get(id));
+    }
+    members.forEach(TestScheduler::close);
+    members.clear();
+
+    members.addAll(startAll(memberOptions(3)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> leader(members) != null);
+    for (TestScheduler m : members) {
+      for (Job old : before.values()) {
+        Job now = m.scheduler.store().get(old.getJobId());
+        assertThat(now).as(old.getJobId()).isNotNull();
+        assertThat(now.getState()).isEqualTo(old.getState());
+        assertThat(now.getAttemptsList()).isEqualTo(old.getAttemptsList());
+      }
+    }
+    System.out.printf("ClusterIT restart: %d of %d jobs back on each of %d members with their states and attempts%n",
+        before.size(), acknowledged.size(), members.size());
+  }
+
+  static long completed(List<NodeAgent> agents) {
+    return agents.stream().mapToLong(a -> a.completedAttempts().size()).sum();
+  }
+
+  static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
