@@ -618,6 +618,9 @@ final class PolicyRun {
         double backupCo2 = 0;
         double below = 0;
         double above = 0;
+        double baseline = 0;
+        double heatedRooms = 0;
+        double roomCompute = 0;
         boolean aware = policy.heatAware();
         for (int i = 0; i < heaters; i++) {
             double p = coreSeconds[i] * sf.wattsPerCore[i] / h;
@@ -686,6 +689,13 @@ final class PolicyRun {
                 if (mean < sp - 1) {
                     below += (sp - 1 - mean) * hours;
                 }
+                if (twinMean < sp - 1) {
+                    baseline += (sp - 1 - twinMean) * hours;
+                }
+                if (p > 0) {
+                    heatedRooms++;
+                    roomCompute += p;
+                }
                 double hot = Math.max(sp + 1, twinMean);
                 if (mean > hot) {
                     above += (mean - hot) * hours;
@@ -713,6 +723,9 @@ final class PolicyRun {
         m.backupCo2G[mo] += backupCo2 * h / 3.6e6;
         m.degreeHoursBelow[mo] += below;
         m.degreeHoursAbove[mo] += above;
+        m.baselineDegreeHoursBelow[mo] += baseline;
+        m.roomHoursHeated[mo] += heatedRooms * hours;
+        m.roomComputeJ[mo] += roomCompute * h;
         if (aware) {
             thermalStops(stepEnd);
         }

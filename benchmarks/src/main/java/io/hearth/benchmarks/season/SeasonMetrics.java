@@ -21,6 +21,11 @@ final class SeasonMetrics {
     /** Room degree-hours below setpoint - 1 K, and above setpoint + 1 K caused by compute (K h, summed over rooms). */
     final double[] degreeHoursBelow = new double[MONTHS];
     final double[] degreeHoursAbove = new double[MONTHS];
+    /** The same rooms with backup heating only (no compute at all): degree-hours below setpoint - 1 K. */
+    final double[] baselineDegreeHoursBelow = new double[MONTHS];
+    /** Room-hours during which a room got any compute heat, and the compute heat rooms got (J). */
+    final double[] roomHoursHeated = new double[MONTHS];
+    final double[] roomComputeJ = new double[MONTHS];
     final double[] paidOnRadiatorsCoreS = new double[MONTHS];
     final double[] paidOnBoilersCoreS = new double[MONTHS];
     final double[] paidOnDatacenterCoreS = new double[MONTHS];

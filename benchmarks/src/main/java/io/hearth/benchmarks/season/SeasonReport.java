@@ -43,7 +43,7 @@ final class SeasonReport {
     static String csv(SeasonSimulator.Result r) {
         StringBuilder b = new StringBuilder();
         b.append("policy,month,heat_wanted_mwh,useful_heat_mwh,heater_compute_mwh,useful_fraction,"
-                + "below_kh_per_room,above_kh_per_room,backup_mwh,paid_jobs,paid_p50_s,paid_p99_s,reserved_p99_s,"
+                + "below_kh_per_room,above_kh_per_room,baseline_below_kh_per_room,room_hours_heated_share,room_heat_w_when_heated,backup_mwh,paid_jobs,paid_p50_s,paid_p99_s,reserved_p99_s,"
                 + "on_demand_p99_s,flex_p99_s,paid_core_h,datacenter_share,boiler_share,radiator_share,"
                 + "paid_preemptions,paid_lost_core_h,donated_core_h,donated_on_boilers_core_h,donated_lost_core_h,offered_core_h,granted_core_h,"
                 + "donated_expired,co2_avoided_t,backup_co2_t\n");
@@ -56,6 +56,9 @@ final class SeasonReport {
                 WaitHistogram all = m.paidWaits[k < 0 ? SeasonMetrics.MONTHS : k];
                 append(b, mwh(val(m.heatWantedJ, k)), mwh(val(m.usefulHeatJ, k)), mwh(val(m.heaterComputeJ, k)),
                         m.usefulFraction(k), val(m.degreeHoursBelow, k) / m.rooms, val(m.degreeHoursAbove, k) / m.rooms,
+                        val(m.baselineDegreeHoursBelow, k) / m.rooms,
+                        val(m.roomHoursHeated, k) / (m.rooms * hoursIn(r.climate(), k)),
+                        val(m.roomComputeJ, k) / 3600 / Math.max(1, val(m.roomHoursHeated, k)),
                         mwh(val(m.backupJ, k)), all.count(), all.quantile(0.5), all.quantile(0.99),
                         m.waits[Tiers.RESERVED][k < 0 ? 12 : k].quantile(0.99),
                         m.waits[Tiers.ON_DEMAND][k < 0 ? 12 : k].quantile(0.99),
@@ -81,6 +84,17 @@ final class SeasonReport {
                 b.append(v);
             }
         }
+    }
+
+    /** Simulated hours in a month (or the whole period for -1). */
+    static double hoursIn(Climate c, int month) {
+        int n = 0;
+        for (int s = 0; s < c.steps; s++) {
+            if (month < 0 || c.month[s] == month) {
+                n++;
+            }
+        }
+        return n * c.stepSeconds / 3600;
     }
 
     private static double val(double[] a, int month) {
@@ -129,7 +143,7 @@ final class SeasonReport {
                 + "Every number below is also in [summary.csv](summary.csv), which is byte-identical for a seed.%n%n",
                 r.elapsedMillis() / 1000.0, o.threads, Runtime.getRuntime().availableProcessors()));
 
-        verdict(b, all, months);
+        verdict(b, all, months, r.climate());
 
         b.append("## The year per policy\n\n");
         b.append("| policy | useful heat fraction | heat wanted MWh | heat delivered MWh | compute on heaters MWh "
@@ -192,8 +206,9 @@ final class SeasonReport {
         return b.toString();
     }
 
-    private static void verdict(StringBuilder b, List<SeasonMetrics> all, int months) {
+    private static void verdict(StringBuilder b, List<SeasonMetrics> all, int months, Climate climate) {
         SeasonMetrics hearth = all.get(0);
+        double januaryHours = hoursIn(climate, 0);
         b.append("## Verdict\n\n");
         b.append("| check | Hearth | heat-blind | result |\n|---|---:|---|---|\n");
         double hu = hearth.usefulFraction(-1);
@@ -248,6 +263,37 @@ final class SeasonReport {
                     summer > 0 ? pct(summerBoilers / summer) : "n/a"));
         }
         b.append('\n');
+        double hBase = SeasonMetrics.sum(hearth.baselineDegreeHoursBelow) / hearth.rooms;
+        b.append(String.format(Locale.ROOT, "Without any compute (backup heating only) the same rooms would spend %.1f K h "
+                        + "each below setpoint - 1 K in the period; Hearth's compute removes %s of that, and Hearth needs the "
+                        + "least backup heating (%s).%n%n", hBase, pct(1 - hb / hBase),
+                list(all, m -> String.format(Locale.ROOT, "%,.0f MWh", mwh(SeasonMetrics.sum(m.backupJ))))));
+        if (!comfortWins) {
+            SeasonMetrics concentrated = hearth;
+            for (SeasonMetrics m : all.subList(1, all.size())) {
+                if (SeasonMetrics.sum(m.degreeHoursBelow) < SeasonMetrics.sum(concentrated.degreeHoursBelow)) {
+                    concentrated = m;
+                }
+            }
+            b.append(String.format(Locale.ROOT, "Why the comfort check is not met. (1) The engine gives each job to the heater "
+                            + "with the most heat headroom. In winter almost every room that is not yet heated asks for its "
+                            + "full power (the thermostat's demand is capped at full load), so successive jobs go to "
+                            + "different rooms and the work available (paid jobs plus what the nonprofits claim: %s of the heat "
+                            + "wanted in January) is spread thin: in January Hearth heats %s of room-hours at %.0f W on average "
+                            + "when heated, %s heats %s at %.0f W. The building's heating holds each room at setpoint - 2 K, so "
+                            + "compute heat below what a room needs there displaces backup energy (Hearth needs the least) but "
+                            + "lifts no room into the comfort band. (2) In spring and autumn the minimum heat fraction of 1.0 "
+                            + "leaves rooms whose demand is below one job's watts unheated, while the heat-blind policies heat "
+                            + "every room regardless, and overheat them (degree-hours above setpoint + 1 K per room: %s). A "
+                            + "scorer that prefers completing a room's demand over opening a new room would address (1); it "
+                            + "is not part of the engine's default policy measured here.%n%n",
+                    pct(hearth.usefulHeatJ[0] / hearth.heatWantedJ[0]),
+                    pct(hearth.roomHoursHeated[0] / (hearth.rooms * januaryHours)),
+                    hearth.roomComputeJ[0] / 3600 / Math.max(1, hearth.roomHoursHeated[0]), concentrated.policy.id,
+                    pct(concentrated.roomHoursHeated[0] / (concentrated.rooms * januaryHours)),
+                    concentrated.roomComputeJ[0] / 3600 / Math.max(1, concentrated.roomHoursHeated[0]),
+                    list(all, m -> String.format(Locale.ROOT, "%,.0f", SeasonMetrics.sum(m.degreeHoursAbove) / m.rooms))));
+        }
         if (!p99Ok) {
             b.append("Why the p99 wait is not met: see the per-month tables; Hearth runs paid work only on heaters whose "
                     + "room or tank wants the heat and on data-center nodes, so when the paid peak exceeds the heat "
