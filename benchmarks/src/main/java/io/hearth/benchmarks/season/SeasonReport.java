@@ -257,9 +257,10 @@ final class SeasonReport {
                     winter += hearth.donatedCoreS[mo] / 3600;
                 }
             }
-            b.append(String.format(Locale.ROOT, "| Hearth donated core-hours, June-August vs December-February | %,.0f vs "
-                            + "%,.0f | | summer is %s of winter; %s of the summer hours on boilers (hot water wants "
-                            + "heat all year) |%n", summer, winter, winter > 0 ? pct(summer / winter) : "n/a",
+            b.append(String.format(Locale.ROOT, "| Hearth donated core-hours (including reruns of preempted attempts), June-August vs December-February | %,.0f vs "
+                            + "%,.0f | | summer is %s of winter, so not near zero: %s of the summer hours run on boilers, "
+                            + "whose hot water wants heat all year and whose idle headroom is offered like any other; "
+                            + "the rest on cool June and September nights |%n", summer, winter, winter > 0 ? pct(summer / winter) : "n/a",
                     summer > 0 ? pct(summerBoilers / summer) : "n/a"));
         }
         b.append('\n');
