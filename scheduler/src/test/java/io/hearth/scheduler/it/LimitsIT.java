@@ -35,14 +35,14 @@ class LimitsIT {
 
       JobServiceGrpc.JobServiceStub watcher = JobServiceGrpc.newStub(hearth.channel("tenant/watcher"));
       io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+      // The three streams start concurrently: whichever reaches the server last is the one refused.
       CompletableFuture<Status> third = new CompletableFuture<>();
       ctx.run(() -> {
         for (int i = 0; i < 3; i++) {
-          CompletableFuture<Status> f = i == 2 ? third : new CompletableFuture<>();
           watcher.watchJobs(WatchJobsRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override public void onNext(JobEvent e) {}
-            @Override public void onError(Throwable t) { f.complete(Status.fromThrowable(t)); }
-            @Override public void onCompleted() { f.complete(Status.OK); }
+            @Override public void onError(Throwable t) { third.complete(Status.fromThrowable(t)); }
+            @Override public void onCompleted() { third.complete(Status.OK); }
           });
         }
       });
