@@ -9,7 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * Retries a call while the scheduler answers {@code UNAVAILABLE} (a member died, the leader
- * changed, the cluster lost its majority): with backoff and jitter, up to a deadline. Safe for
+ * changed, the cluster lost its majority), or {@code CANCELLED} by a member going down mid-call
+ * (never when the caller's own context was cancelled): with backoff and jitter, up to a deadline. Safe for
  * submissions because the caller sends the same request, hence the same {@code request_id}, every
  * time: a retry of a submission that was in fact accepted finds the original job
  * ({@code created = false}) instead of creating a second one. Other statuses are not retried.
@@ -42,7 +43,7 @@ public final class Retrying {
     return new Retrying(deadline);
   }
 
-  /** Runs {@code call}, retrying UNAVAILABLE (and DEADLINE_EXCEEDED of one try) until the deadline. */
+  /** Runs {@code call}, retrying UNAVAILABLE, a member's CANCELLED and DEADLINE_EXCEEDED of one try until the deadline. */
   public <T> T call(Supplier<T> call) {
     long giveUpAt = System.nanoTime() + deadline.toNanos();
     long backoff = FIRST_BACKOFF.toMillis();
@@ -51,7 +52,8 @@ public final class Retrying {
         return call.get();
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        boolean retryable = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+        boolean retryable = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+            || code == Status.Code.CANCELLED && !io.grpc.Context.current().isCancelled();
         long sleep = backoff / 2 + (long) (random.nextDouble() * backoff / 2);
         if (!retryable || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep) - giveUpAt > 0) {
           throw e;
