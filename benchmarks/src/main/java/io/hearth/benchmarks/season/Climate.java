@@ -1,0 +1,108 @@
+package io.hearth.benchmarks.season;
+
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.SplittableRandom;
+
+/**
+ * The simulated calendar and weather, one entry per time step, shared read-only by every policy run.
+ *
+ * <p>Outdoor temperature mirrors the worker's {@code OutdoorTemperature.parisNormals()}: the Paris
+ * monthly normals of DESIGN.md interpolated between mid-month values, plus a daily sinusoid of +-4 K
+ * peaking at 15:00 local time; on top of that a seeded day-to-day anomaly (AR(1) over days, standard
+ * deviation {@value #ANOMALY_SD_K} K, day-to-day correlation {@value #ANOMALY_PERSISTENCE}),
+ * interpolated between days. Local time is Europe/Paris (summer time included). Immutable after
+ * construction; safe to share between threads.
+ */
+final class Climate {
+    static final ZoneId PARIS = ZoneId.of("Europe/Paris");
+    /** The simulated year starts here (a Thursday); 2026 is not a leap year. */
+    static final LocalDateTime START = LocalDateTime.of(2026, 1, 1, 0, 0);
+    static final double[] MONTHLY_MEAN_C = {5.4, 6.2, 9.2, 12.0, 15.6, 18.8, 21.0, 20.8, 17.1, 13.1, 8.6, 5.9};
+    static final double DAILY_AMPLITUDE_K = 4.0;
+    static final double ANOMALY_SD_K = 3.0;
+    static final double ANOMALY_PERSISTENCE = 0.7;
+    /** Night setback hours, local: from 23:00 to 06:00. */
+    static final int SETBACK_FROM_HOUR = 23;
+    static final int SETBACK_TO_HOUR = 6;
+
+    final int steps;
+    final double stepSeconds;
+    /** Outdoor temperature at the middle of each step, C. */
+    final double[] outdoorC;
+    /** Local month 0..11, hour 0..23, day of week 1 (Mon)..7 (Sun) at the start of each step. */
+    final byte[] month;
+    final byte[] hour;
+    final byte[] dayOfWeek;
+    /** Whether rooms with a night setback are set back during the step. */
+    final boolean[] setback;
+    /** Heating degree-days (base 18 C) of the simulated period, from the step temperatures. */
+    final double heatingDegreeDays;
+    final int days;
+
+    Climate(int days, int stepMinutes, long seed) {
+        this.days = days;
+        this.stepSeconds = stepMinutes * 60.0;
+        this.steps = days * 24 * 60 / stepMinutes;
+        outdoorC = new double[steps];
+        month = new byte[steps];
+        hour = new byte[steps];
+        dayOfWeek = new byte[steps];
+        setback = new boolean[steps];
+        SplittableRandom rnd = Rng.stream(seed, "weather");
+        double[] anomaly = new double[days + 2];
+        double a = ANOMALY_SD_K * Rng.gaussian(rnd);
+        double innovation = ANOMALY_SD_K * Math.sqrt(1 - ANOMALY_PERSISTENCE * ANOMALY_PERSISTENCE);
+        for (int d = 0; d < anomaly.length; d++) {
+            anomaly[d] = a;
+            a = ANOMALY_PERSISTENCE * a + innovation * Rng.gaussian(rnd);
+        }
+        Instant start = START.atZone(PARIS).toInstant();
+        double hdd = 0;
+        for (int s = 0; s < steps; s++) {
+            double t = s * stepSeconds;
+            ZonedDateTime z = start.plusSeconds((long) t).atZone(PARIS);
+            month[s] = (byte) (z.getMonthValue() - 1);
+            hour[s] = (byte) z.getHour();
+            dayOfWeek[s] = (byte) z.getDayOfWeek().getValue();
+            setback[s] = z.getHour() >= SETBACK_FROM_HOUR || z.getHour() < SETBACK_TO_HOUR;
+            double mid = t + stepSeconds / 2;
+            ZonedDateTime m = start.plusSeconds((long) mid).atZone(PARIS);
+            double dayPos = mid / 86_400 - 0.5;
+            int d0 = (int) Math.floor(dayPos);
+            double frac = dayPos - d0;
+            double an = anomaly[Math.max(0, d0) + 0] * (1 - frac) + anomaly[Math.max(0, d0) + 1] * frac;
+            if (d0 < 0) {
+                an = anomaly[0];
+            }
+            outdoorC[s] = normal(m) + an;
+            hdd += Math.max(0, 18 - outdoorC[s]) * stepSeconds / 86_400;
+        }
+        heatingDegreeDays = hdd;
+    }
+
+    /** Mirrors {@code OutdoorTemperature.ParisNormals.at}: normals plus the daily cycle. */
+    static double normal(ZonedDateTime t) {
+        double monthPos = t.getMonthValue() - 1
+                + (t.getDayOfMonth() - 1 + t.getHour() / 24.0) / t.toLocalDate().lengthOfMonth();
+        double pos = monthPos - 0.5;
+        int i = (int) Math.floor(pos);
+        double frac = pos - i;
+        double a = MONTHLY_MEAN_C[Math.floorMod(i, 12)];
+        double b = MONTHLY_MEAN_C[Math.floorMod(i + 1, 12)];
+        double mean = a + (b - a) * frac;
+        double h = t.getHour() + t.getMinute() / 60.0 + t.getSecond() / 3600.0;
+        return mean + DAILY_AMPLITUDE_K * Math.cos(2 * Math.PI * (h - 15.0) / 24.0);
+    }
+
+    boolean weekday(int step) {
+        return dayOfWeek[step] <= DayOfWeek.FRIDAY.getValue();
+    }
+
+    int stepsPerHour() {
+        return (int) Math.round(3600 / stepSeconds);
+    }
+}
