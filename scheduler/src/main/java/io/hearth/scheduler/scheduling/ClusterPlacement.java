@@ -108,6 +108,8 @@ public final class ClusterPlacement implements AutoCloseable {
         Placer placer = placers.get();
         placer.start();
         for (NodeSession s : local.values()) {
+          // These streams said hello long ago: their attempt lists are out of date.
+          s.takeFreshHello();
           placer.connected(s);
         }
         leader = placer;
@@ -193,7 +195,7 @@ public final class ClusterPlacement implements AutoCloseable {
     if (p != null) {
       p.connected(session);
     } else {
-      sendHello(serial, session);
+      sendHello(serial, session, true);
     }
   }
 
@@ -314,10 +316,10 @@ public final class ClusterPlacement implements AutoCloseable {
     });
   }
 
-  private void sendHello(long serial, NodeSession s) {
+  private void sendHello(long serial, NodeSession s, boolean fresh) {
     bus.send(LEADER, Buffer.buffer(s.hello().toByteArray()), new DeliveryOptions().addHeader("op", "hello")
         .addHeader("member", memberId).addHeader("serial", Long.toString(serial))
-        .addHeader("class", Integer.toString(s.securityClass())));
+        .addHeader("class", Integer.toString(s.securityClass())).addHeader("fresh", Boolean.toString(fresh)));
   }
 
   /** The new leader asks for every node stream: say hello for each again, with its telemetry. */
@@ -327,7 +329,7 @@ public final class ClusterPlacement implements AutoCloseable {
     }
     for (Map.Entry<Long, NodeSession> e : local.entrySet()) {
       if (e.getValue().isOpen()) {
-        sendHello(e.getKey(), e.getValue());
+        sendHello(e.getKey(), e.getValue(), false);
       }
     }
     sendTelemetryBatch(true);
@@ -449,6 +451,9 @@ public final class ClusterPlacement implements AutoCloseable {
     String key = member + "/" + serial;
     NodeSession s = remote.computeIfAbsent(key, k -> new NodeSession(hello, Integer.parseInt(m.headers().get("class")),
         new Relay(member, serial, k), System.currentTimeMillis()));
+    if (!"true".equals(m.headers().get("fresh"))) {
+      s.takeFreshHello();
+    }
     p.connected(s);
   }
 

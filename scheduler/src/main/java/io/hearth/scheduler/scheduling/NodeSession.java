@@ -26,6 +26,8 @@ public final class NodeSession {
   private volatile double insideTemperatureC;
   private volatile double outdoorTemperatureC;
   private volatile double forecastHeatDemandWatts = -1;
+  /** Whether the hello is the node's own, just sent: only then does it list every attempt the node runs. */
+  private final java.util.concurrent.atomic.AtomicBoolean freshHello = new java.util.concurrent.atomic.AtomicBoolean(true);
   private volatile int throttledCores;
   private volatile long lastSeenMillis;
 
@@ -114,6 +116,14 @@ public final class NodeSession {
   }
 
   public int throttledCores() { return throttledCores; }
+
+  /**
+   * True once, for a hello the node has just sent on this stream; false for a hello replayed later
+   * (a new leader learning an existing stream), whose list of running attempts may be out of date.
+   */
+  public boolean takeFreshHello() {
+    return freshHello.getAndSet(false);
+  }
 
   /** The forecast as reported (-1: none), for relaying to the leader. */
   public double forecastRaw() { return forecastHeatDemandWatts; }

@@ -842,12 +842,15 @@ public final class Placer implements AutoCloseable {
     }
     e.lost = false;
     // Attempts this node no longer runs (its agent restarted, or the assignment never reached it)
-    // would otherwise hold their reservations and jobs forever: requeue them now.
+    // would otherwise hold their reservations and jobs forever: requeue them now. Only a hello the
+    // node has just sent says so; one replayed to a new leader is out of date.
     java.util.Set<Long> running = new HashSet<>(h.getRunningFencingTokensList());
     List<Long> gone = new ArrayList<>();
-    for (Long t : e.tokens) {
-      if (!running.contains(t)) {
-        gone.add(t);
+    if (session.takeFreshHello()) {
+      for (Long t : e.tokens) {
+        if (!running.contains(t)) {
+          gone.add(t);
+        }
       }
     }
     if (!gone.isEmpty()) {
