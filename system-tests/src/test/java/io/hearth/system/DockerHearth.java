@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
@@ -186,9 +187,34 @@ final class DockerHearth implements AutoCloseable {
         .withEnv("HEARTH_LIMITS_BURST", "100000")
         .withEnv(storeEnv)
         .waitingFor(Wait.forLogMessage(".*Hearth scheduler up.*", 1).withStartupTimeout(Duration.ofMinutes(3)));
+    c.withLogConsumer(toFile("scheduler-" + i));
     schedulers[i] = c;
     c.start();
     LOG.info("scheduler member {} up: gRPC 127.0.0.1:{}, cluster port {}", i, grpcPorts[i], clusterPorts[i]);
+  }
+
+  /**
+   * Appends a container's output to {@code target/container-logs/NAME.log} (every start of the
+   * same member appends to the same file), so a failed run can be read after the containers are gone.
+   */
+  static java.util.function.Consumer<OutputFrame> toFile(String name) {
+    Path file = Path.of(System.getProperty("hearth.container.logs", "target/container-logs")).resolve(name + ".log");
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return frame -> {
+      byte[] bytes = frame.getBytes();
+      if (bytes == null) {
+        return;
+      }
+      try {
+        Files.write(file, bytes, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        LOG.warn("cannot write container log {}: {}", file, e.toString());
+      }
+    };
   }
 
   /** The member that leads placement now, by its log; -1 when none does. */
@@ -262,7 +288,8 @@ final class DockerHearth implements AutoCloseable {
             .withCommand("agent", "--scheduler", targets(), "--node-id", id, "--kind", "datacenter",
                 "--security-class", "certified", "--cores", "4", "--memory-mib", "16384", "--region", region,
                 "--tls-dir", "/certs", "--work-dir", "/work", "--telemetry-interval-ms", "1000", "--cancel-grace-ms", "1000")
-            .waitingFor(Wait.forLogMessage(".*connected as.*", 1).withStartupTimeout(Duration.ofMinutes(3)));
+            .waitingFor(Wait.forLogMessage(".*connected as.*", 1).withStartupTimeout(Duration.ofMinutes(3)))
+            .withLogConsumer(toFile("worker-" + id));
         workers.add(c);
         workerIds.add(id);
         started.add(pool.submit(c::start));

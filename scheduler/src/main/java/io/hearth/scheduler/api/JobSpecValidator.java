@@ -54,6 +54,7 @@ public final class JobSpecValidator {
     JobSpec.Builder out = spec.toBuilder();
 
     checkLength(p + "request_id", spec.getRequestId(), 1, MAX_REQUEST_ID_LENGTH);
+    checkPrintable(p + "request_id", spec.getRequestId());
     checkLength(p + "name", spec.getName(), 0, MAX_NAME_LENGTH);
 
     if (spec.getTier() == Tier.UNRECOGNIZED || spec.getTier() == Tier.TIER_UNSPECIFIED) {
@@ -164,6 +165,17 @@ public final class JobSpecValidator {
     int n = value.length();
     if (n < min || n > max) {
       throw HearthException.invalid(field + ": " + n + " characters (expected: " + min + ".." + max + ")");
+    }
+  }
+
+  /** Refuses control characters (U+0000-U+001F, U+007F-U+009F), which ids are never meant to hold. */
+  static void checkPrintable(String field, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c)) {
+        throw HearthException.invalid(field + ": control character U+" + String.format("%04X", (int) c) + " at index " + i
+            + " (expected: printable characters only)");
+      }
     }
   }
 

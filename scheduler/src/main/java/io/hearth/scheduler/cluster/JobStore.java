@@ -59,13 +59,22 @@ public final class JobStore {
   public record Accepted(Job job, boolean created) {}
 
   /**
+   * The key of an owner's request id in the request map and its table: the owner's length, the
+   * owner, then the request id ({@code 11:tenant/acme:batch-7}), unambiguous whatever characters
+   * either holds, and printable text for the store (PostgreSQL's text refuses U+0000).
+   */
+  static String requestKey(String owner, String requestId) {
+    return owner.length() + ":" + owner + ":" + requestId;
+  }
+
+  /**
    * Stores a new job unless the owner already used its request id; returns the job that stands for
    * the request: the new one, or the original. The request id is claimed first and reserves the job
    * id, so a member that dies between the two writes leaves no orphan job that could run twice: a
    * retry of the same request finds the reserved id and creates the job under it.
    */
   public Accepted createIdempotent(Job job) {
-    String key = job.getOwner() + '\u0000' + job.getSpec().getRequestId();
+    String key = requestKey(job.getOwner(), job.getSpec().getRequestId());
     String existing = requests.putIfAbsent(key, job.getJobId());
     Job candidate = existing == null ? job : job.toBuilder().setJobId(existing).build();
     StoredJob previous = jobs.putIfAbsent(candidate.getJobId(), encode(candidate));

@@ -63,6 +63,14 @@ class BadInputIT {
   }
 
   @Test
+  void refusesControlCharactersInRequestIds() {
+    // The request id is a key of the durable store: PostgreSQL's text columns refuse U+0000.
+    assertRefused(TestScheduler.spec("r-\u0000nul", "true").build(),
+        "spec.request_id: control character U+0000 at index 2 (expected: printable characters only)");
+    assertRefused(TestScheduler.spec("r-\ttab", "true").build(), "spec.request_id: control character U+0009 at index 2");
+  }
+
+  @Test
   void refusesTwoMegabyteEnvironment() {
     String big = "x".repeat(2 * 1024 * 1024);
     JobSpec spec = TestScheduler.spec("r-env", "true")
