@@ -152,8 +152,8 @@ class ChartContractTest {
     assertThat(chart.schedulerContainer().getImage()).isEqualTo(Chart.SCHEDULER_IMAGE + ":" + Chart.VERSION);
     assertThat(chart.workers().get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .isEqualTo(Chart.WORKER_IMAGE + ":" + Chart.VERSION);
-    assertThat(Files.readString(Chart.ROOT.resolve("scheduler/Dockerfile"))).contains("-t " + Chart.SCHEDULER_IMAGE + " ");
-    assertThat(Files.readString(Chart.ROOT.resolve("worker/Dockerfile"))).contains("-t " + Chart.WORKER_IMAGE + " ");
+    assertThat(Files.readString(Chart.ROOT.resolve("scheduler/Dockerfile"))).contains("-t " + Chart.SCHEDULER_IMAGE + ":VERSION ");
+    assertThat(Files.readString(Chart.ROOT.resolve("worker/Dockerfile"))).contains("-t " + Chart.WORKER_IMAGE + ":VERSION ");
 
     Chart pushed = Chart.render(null, Map.of("image.registry", "registry.example.org/heat/", "scheduler.image.tag", "2026.1-rc",
         "image.pullSecrets[0]", "regcred"));
