@@ -9,7 +9,7 @@ import java.util.List;
  * {@code hearth certs}: creates a development CA and certificates for each role.
  *
  * <pre>
- *   hearth-certs init  --dir DIR                 CA, scheduler server cert, tenant/acme, nonprofit/open-renders, operator/ops
+ *   hearth-certs init  --dir DIR [--dns NAMES]   CA, scheduler server cert, tenant/acme, nonprofit/open-renders, operator/ops
  *   hearth-certs issue --dir DIR --role ROLE --id ID [--security-class CLASS]
  * </pre>
  *
@@ -36,7 +36,7 @@ public final class CertsMain {
   static String usage() {
     return """
         usage:
-          hearth-certs init  --dir DIR
+          hearth-certs init  --dir DIR [--dns NAME,NAME...]   (extra DNS names of the scheduler's certificate, e.g. its Kubernetes Services)
           hearth-certs issue --dir DIR --role tenant|nonprofit|node|operator --id ID [--security-class OPEN|SEALED|CONTROLLED|CERTIFIED]""";
   }
 
@@ -49,6 +49,7 @@ public final class CertsMain {
     String role = null;
     String id = null;
     String cls = null;
+    List<String> dns = List.of();
     for (int i = 1; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -60,6 +61,7 @@ public final class CertsMain {
         case "--role" -> role = value;
         case "--id" -> id = value;
         case "--security-class" -> cls = value;
+        case "--dns" -> dns = List.of(value.split(",")).stream().map(String::trim).filter(d -> !d.isEmpty()).toList();
         default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
       }
     }
@@ -69,7 +71,7 @@ public final class CertsMain {
     Path out = Path.of(dir);
     switch (args[0]) {
       case "init" -> {
-        return init(out);
+        return init(out, dns);
       }
       case "issue" -> {
         if (role == null || id == null) {
@@ -85,6 +87,11 @@ public final class CertsMain {
 
   /** Creates the CA and the default set unless the folder already holds a CA (then it is kept). */
   public static String init(Path out) {
+    return init(out, List.of());
+  }
+
+  /** As {@link #init(Path)}; the scheduler's certificate also names {@code dnsNames}. */
+  public static String init(Path out, List<String> dnsNames) {
     List<String> wrote = new ArrayList<>();
     DevCa ca;
     if (Files.exists(out.resolve(DevCa.CA_CERT)) && Files.exists(out.resolve(DevCa.CA_KEY))) {
@@ -95,7 +102,9 @@ public final class CertsMain {
       wrote.add(DevCa.CA_CERT);
     }
     if (!Files.exists(out.resolve("scheduler.pem"))) {
-      ca.issueServer("scheduler", List.of("localhost"), List.of("127.0.0.1")).save(out, "scheduler");
+      List<String> names = new ArrayList<>(List.of("localhost"));
+      names.addAll(dnsNames);
+      ca.issueServer("scheduler", names, List.of("127.0.0.1")).save(out, "scheduler");
       wrote.add("scheduler.pem");
     }
     for (String[] who : new String[][] {{"tenant", "acme"}, {"nonprofit", "open-renders"}, {"operator", "ops"}}) {

@@ -62,17 +62,24 @@ import io.hearth.scheduler.donation.DonationLedger;
  * {@code GrpcIoServer}: the standard health and reflection services need grpc-java's server
  * internals, and it measured faster here (see ENVIRONMENT.md). Vert.x carries the event bus,
  * clustering and the HTTP edge.
+ *
+ * <p>With {@code health.port} set, a second, plaintext grpc-java server on {@code grpc.host}
+ * serves only {@code grpc.health.v1.Health} (the same statuses as the mutual-TLS one): Kubernetes'
+ * native {@code grpc} probes cannot present a client certificate, and the status is all it reveals.
  */
 public final class HearthScheduler implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HearthScheduler.class);
   private static final long START_TIMEOUT_SECONDS = 120;
+  /** How long {@link #close} lets gRPC calls finish before cutting them. */
+  public static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(5);
 
   private final SchedulerOptions options;
   private final Vertx vertx;
   private final ClusterPlacement placer;
   private final Leadership leadership;
   private final Server grpc;
+  private final Server healthServer;
   private final HttpServer http;
   private final HealthStatusManager health;
   private final JobStore store;
@@ -83,13 +90,14 @@ public final class HearthScheduler implements AutoCloseable {
   private final FleetMonitor monitor;
 
   private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, Leadership leadership,
-      Server grpc, HttpServer http, HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable,
+      Server grpc, Server healthServer, HttpServer http, HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable,
       HazelcastInstance hz, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
     this.leadership = leadership;
     this.grpc = grpc;
+    this.healthServer = healthServer;
     this.http = http;
     this.health = health;
     this.store = store;
@@ -125,6 +133,7 @@ public final class HearthScheduler implements AutoCloseable {
     ClusterPlacement placer = null;
     Leadership leadership = null;
     Server grpc = null;
+    Server healthServer = null;
     AuditLog audit = null;
     FleetMonitor monitor = null;
     try {
@@ -174,13 +183,21 @@ public final class HearthScheduler implements AutoCloseable {
           AdminServiceGrpc.SERVICE_NAME, io.hearth.api.v1.DonationServiceGrpc.SERVICE_NAME, "")) {
         health.setStatus(service, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       }
+      if (options.healthPort() > 0) {
+        healthServer = NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcHost(), options.healthPort()),
+                io.grpc.InsecureServerCredentials.create())
+            .addService(health.getHealthService())
+            .build()
+            .start();
+      }
 
       HttpServer http = await(new DashboardServer(vertx, monitor, metrics, admin, store, nonprofits, options, identities)
           .listen(options.httpHost(), options.httpPort()), "dashboard");
-      LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on https://{}:{}/, cluster '{}'",
+      LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on https://{}:{}/, cluster '{}'{}",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
-          options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, leadership, grpc, http, health, store, audit, durable, hz,
+          options.httpHost(), http.actualPort(), options.clusterName(),
+          healthServer == null ? "" : ", plaintext health on port " + healthServer.getPort());
+      return new HearthScheduler(options, vertx, placer, leadership, grpc, healthServer, http, health, store, audit, durable, hz,
           metrics, monitor);
     } catch (IOException | RuntimeException e) {
       if (monitor != null) {
@@ -188,6 +205,9 @@ public final class HearthScheduler implements AutoCloseable {
       }
       if (grpc != null) {
         grpc.shutdownNow();
+      }
+      if (healthServer != null) {
+        healthServer.shutdownNow();
       }
       if (leadership != null) {
         leadership.close();
@@ -205,6 +225,11 @@ public final class HearthScheduler implements AutoCloseable {
 
   public int grpcPort() {
     return grpc.getPort();
+  }
+
+  /** Port of the plaintext health service; -1 when {@code health.port} is 0. */
+  public int healthPort() {
+    return healthServer == null ? -1 : healthServer.getPort();
   }
 
   public int httpPort() {
@@ -240,6 +265,9 @@ public final class HearthScheduler implements AutoCloseable {
   public void halt() {
     LOG.warn("halting this member abruptly");
     grpc.shutdownNow();
+    if (healthServer != null) {
+      healthServer.shutdownNow();
+    }
     hz.getLifecycleService().terminate();
     leadership.close();
     monitor.close();
@@ -249,17 +277,26 @@ public final class HearthScheduler implements AutoCloseable {
     durable.close();
   }
 
+  /**
+   * Stops gracefully (SIGTERM through {@link SchedulerMain}): health turns NOT_SERVING, running
+   * calls get {@link #DRAIN} to finish while new ones go to other members, then the Hazelcast
+   * member leaves, handing its partitions over (at most
+   * {@link HazelcastConfigs#GRACEFUL_SHUTDOWN_MAX_WAIT}).
+   */
   @Override
   public void close() {
     health.enterTerminalState();
     grpc.shutdown();
     try {
-      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!grpc.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
         grpc.shutdownNow();
       }
     } catch (InterruptedException e) {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+    if (healthServer != null) {
+      healthServer.shutdownNow();
     }
     monitor.close();
     leadership.close();

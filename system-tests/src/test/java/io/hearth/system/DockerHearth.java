@@ -117,10 +117,12 @@ final class DockerHearth implements AutoCloseable {
   private static synchronized void buildImages() {
     if (schedulerImage == null) {
       long t0 = System.nanoTime();
-      schedulerImage = build("hearth-scheduler:system-test", "hearth.scheduler.context", "hearth.scheduler.dockerfile",
-          "hearth-scheduler-all.jar");
-      workerImage = build("hearth-worker:system-test", "hearth.worker.context", "hearth.worker.dockerfile",
-          "hearth-worker-all.jar");
+      // The names the Helm chart deploys by default (the parent POM's hearth.*.image, project version).
+      String tag = ":" + System.getProperty("hearth.image.tag");
+      schedulerImage = build(System.getProperty("hearth.scheduler.image") + tag, "hearth.scheduler.context",
+          "hearth.scheduler.dockerfile", "hearth-scheduler-all.jar");
+      workerImage = build(System.getProperty("hearth.worker.image") + tag, "hearth.worker.context",
+          "hearth.worker.dockerfile", "hearth-worker-all.jar");
       LOG.info("images built in {} ms from base {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), BASE_IMAGE);
     }
   }

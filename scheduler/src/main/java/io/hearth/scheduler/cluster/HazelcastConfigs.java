@@ -14,8 +14,9 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
 /**
  * Builds the embedded Hazelcast member's configuration: Vert.x's own maps (from
- * {@link ConfigUtil#loadConfig()}) plus Hearth's, TCP-IP discovery with an explicit member list,
- * no multicast, no phone-home, synchronous backups for the job state, written through to the
+ * {@link ConfigUtil#loadConfig()}) plus Hearth's, TCP-IP discovery with an explicit member list
+ * (or, in Kubernetes, Hazelcast's kubernetes join by DNS lookup of a headless Service), no
+ * multicast, no phone-home, synchronous backups for the job state, written through to the
  * {@link DurableStore} and loaded from it eagerly. With more than one expected member the job maps
  * are guarded by split-brain protection: a side of the cluster without a majority of the expected
  * members can neither read nor write them, so two sides can never both commit placements.
@@ -30,6 +31,11 @@ public final class HazelcastConfigs {
   public static final String JOB_IDS = "hearth.job-ids";
   public static final String FENCING_TOKENS = "hearth.fencing-tokens";
   public static final String MAJORITY = "hearth.majority";
+  /**
+   * Longest a leaving member waits for its partitions to be handed over (Hazelcast's default is
+   * 600 s); a Kubernetes pod's termination grace period must cover it plus the gRPC drain.
+   */
+  public static final java.time.Duration GRACEFUL_SHUTDOWN_MAX_WAIT = java.time.Duration.ofSeconds(30);
 
   private HazelcastConfigs() {}
 
@@ -39,6 +45,7 @@ public final class HazelcastConfigs {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(GRACEFUL_SHUTDOWN_MAX_WAIT.toSeconds()));
     // A killed member must be noticed within seconds (defaults: 60 s), so that its partitions are
     // promoted and a lost leader is replaced within the failover budget.
     long failureSeconds = Math.max(2, options.failureTimeout().toSeconds());
@@ -51,9 +58,19 @@ public final class HazelcastConfigs {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).addMember(options.clusterHost() + ":" + options.clusterPort());
-    for (String member : options.clusterMembers()) {
-      join.getTcpIpConfig().addMember(member);
+    if (options.kubernetesServiceDns().isEmpty()) {
+      join.getTcpIpConfig().setEnabled(true).addMember(options.clusterHost() + ":" + options.clusterPort());
+      for (String member : options.clusterMembers()) {
+        join.getTcpIpConfig().addMember(member);
+      }
+    } else {
+      // DNS lookup mode: no Kubernetes API access (no service account, no RBAC) is needed; the
+      // headless Service must publish not-ready addresses, or members never find each other
+      // before the first of them is ready, and none is ready before a majority has joined.
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", options.kubernetesServiceDns())
+          .setProperty("service-port", String.valueOf(options.clusterPort()));
     }
 
     config.getSerializationConfig().getCompactSerializationConfig().addClass(StoredJob.class);

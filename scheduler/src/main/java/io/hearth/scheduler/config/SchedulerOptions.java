@@ -29,6 +29,8 @@ public final class SchedulerOptions {
   public static final String DEFAULT_CLUSTER_HOST = "127.0.0.1";
   public static final int DEFAULT_CLUSTER_PORT = 5701;
   public static final String DEFAULT_CLUSTER_MEMBERS = "";
+  public static final String DEFAULT_CLUSTER_KUBERNETES_SERVICE_DNS = "";
+  public static final int DEFAULT_HEALTH_PORT = 0;
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(15);
   public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
@@ -73,6 +75,8 @@ public final class SchedulerOptions {
       new Setting("grpc.port", "HEARTH_GRPC_PORT", String.valueOf(DEFAULT_GRPC_PORT), "gRPC API port (0 = any free port)"),
       new Setting("grpc.max-inbound-message-bytes", "HEARTH_GRPC_MAX_INBOUND_MESSAGE_BYTES",
           String.valueOf(DEFAULT_MAX_INBOUND_MESSAGE_BYTES), "largest accepted gRPC message, bytes"),
+      new Setting("health.port", "HEARTH_HEALTH_PORT", String.valueOf(DEFAULT_HEALTH_PORT),
+          "plaintext port on grpc.host serving only grpc.health.v1.Health, for Kubernetes gRPC probes (0 = off)"),
       new Setting("http.host", "HEARTH_HTTP_HOST", DEFAULT_HTTP_HOST, "address the dashboard binds to"),
       new Setting("http.port", "HEARTH_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), "dashboard port (0 = any free port)"),
       new Setting("cluster.name", "HEARTH_CLUSTER_NAME", DEFAULT_CLUSTER_NAME, "Hazelcast cluster name; members with another name never join"),
@@ -80,6 +84,9 @@ public final class SchedulerOptions {
       new Setting("cluster.port", "HEARTH_CLUSTER_PORT", String.valueOf(DEFAULT_CLUSTER_PORT), "Hazelcast member port"),
       new Setting("cluster.members", "HEARTH_CLUSTER_MEMBERS", DEFAULT_CLUSTER_MEMBERS,
           "comma-separated host:port of the other members (empty = this member alone)"),
+      new Setting("cluster.kubernetes-service-dns", "HEARTH_CLUSTER_KUBERNETES_SERVICE_DNS",
+          DEFAULT_CLUSTER_KUBERNETES_SERVICE_DNS,
+          "Kubernetes headless Service whose DNS records list the members (Hazelcast's kubernetes join, replacing cluster.members; empty = the member list)"),
       new Setting("cluster.expected-members", "HEARTH_CLUSTER_EXPECTED_MEMBERS",
           String.valueOf(DEFAULT_CLUSTER_EXPECTED_MEMBERS),
           "members the cluster is deployed with; job state is writable, and a leader places, only while a majority of them is up"),
@@ -144,6 +151,8 @@ public final class SchedulerOptions {
   private final String clusterHost;
   private final int clusterPort;
   private final List<String> clusterMembers;
+  private final String kubernetesServiceDns;
+  private final int healthPort;
   private final Duration nodeTimeout;
   private final Duration telemetryInterval;
   private final Duration sweepInterval;
@@ -180,6 +189,12 @@ public final class SchedulerOptions {
     clusterHost = checkNotBlank("cluster.host", b.clusterHost);
     clusterPort = checkPort("cluster.port", b.clusterPort);
     clusterMembers = List.copyOf(b.clusterMembers);
+    kubernetesServiceDns = b.kubernetesServiceDns == null ? "" : b.kubernetesServiceDns.trim();
+    if (!kubernetesServiceDns.isEmpty() && !clusterMembers.isEmpty()) {
+      throw new IllegalArgumentException("cluster.members: '" + String.join(",", clusterMembers)
+          + "' (expected: empty when cluster.kubernetes-service-dns is set)");
+    }
+    healthPort = checkPort("health.port", b.healthPort);
     nodeTimeout = checkDuration("node.timeout-ms", b.nodeTimeout, 100, 3_600_000);
     telemetryInterval = checkDuration("node.telemetry-interval-ms", b.telemetryInterval, 10, 600_000);
     sweepInterval = checkDuration("placement.sweep-interval-ms", b.sweepInterval, 10, 60_000);
@@ -297,6 +312,10 @@ public final class SchedulerOptions {
   public String clusterHost() { return clusterHost; }
   public int clusterPort() { return clusterPort; }
   public List<String> clusterMembers() { return clusterMembers; }
+  /** The headless Service that lists the members in DNS; empty when the member list is used. */
+  public String kubernetesServiceDns() { return kubernetesServiceDns; }
+  /** Port of the plaintext health service (0 = none). */
+  public int healthPort() { return healthPort; }
   public Duration nodeTimeout() { return nodeTimeout; }
   public Duration telemetryInterval() { return telemetryInterval; }
   public Duration sweepInterval() { return sweepInterval; }
@@ -336,6 +355,8 @@ public final class SchedulerOptions {
     b.clusterHost = clusterHost;
     b.clusterPort = clusterPort;
     b.clusterMembers = new ArrayList<>(clusterMembers);
+    b.kubernetesServiceDns = kubernetesServiceDns;
+    b.healthPort = healthPort;
     b.nodeTimeout = nodeTimeout;
     b.telemetryInterval = telemetryInterval;
     b.sweepInterval = sweepInterval;
@@ -401,6 +422,8 @@ public final class SchedulerOptions {
     private String clusterHost = DEFAULT_CLUSTER_HOST;
     private int clusterPort = DEFAULT_CLUSTER_PORT;
     private List<String> clusterMembers = new ArrayList<>();
+    private String kubernetesServiceDns = DEFAULT_CLUSTER_KUBERNETES_SERVICE_DNS;
+    private int healthPort = DEFAULT_HEALTH_PORT;
     private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
     private Duration telemetryInterval = DEFAULT_TELEMETRY_INTERVAL;
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
@@ -438,6 +461,8 @@ public final class SchedulerOptions {
     public Builder clusterHost(String v) { clusterHost = v; return this; }
     public Builder clusterPort(int v) { clusterPort = v; return this; }
     public Builder clusterMembers(List<String> v) { clusterMembers = new ArrayList<>(v); return this; }
+    public Builder kubernetesServiceDns(String v) { kubernetesServiceDns = v; return this; }
+    public Builder healthPort(int v) { healthPort = v; return this; }
     public Builder nodeTimeout(Duration v) { nodeTimeout = v; return this; }
     public Builder telemetryInterval(Duration v) { telemetryInterval = v; return this; }
     public Builder sweepInterval(Duration v) { sweepInterval = v; return this; }
@@ -476,6 +501,8 @@ public final class SchedulerOptions {
         case "cluster.host" -> clusterHost = value;
         case "cluster.port" -> clusterPort = parseInt(key, value);
         case "cluster.members" -> clusterMembers = splitList(value);
+        case "cluster.kubernetes-service-dns" -> kubernetesServiceDns = value;
+        case "health.port" -> healthPort = parseInt(key, value);
         case "node.timeout-ms" -> nodeTimeout = Duration.ofMillis(parseLong(key, value));
         case "node.telemetry-interval-ms" -> telemetryInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.sweep-interval-ms" -> sweepInterval = Duration.ofMillis(parseLong(key, value));
