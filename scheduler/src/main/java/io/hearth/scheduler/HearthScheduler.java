@@ -46,10 +46,6 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.hearth.scheduler.api.AdminServiceImpl;
-import io.hearth.scheduler.api.DonationServiceImpl;
-import io.hearth.scheduler.cluster.NonprofitStore;
-import io.hearth.scheduler.donation.DonationLedger;
 
 /**
  * One scheduler member: a clustered Vert.x instance whose Hazelcast member holds the cluster
