@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * attempts from memory, ended ones from disk, also after a restart), and applies the retention
  * rule: an attempt directory whose logs ended more than {@code retention} ago is deleted, and while
  * the ended attempts' directories take more than {@code maxTotalBytes}, the oldest go first.
- * Running attempts are never deleted.
+ * Running attempts are never deleted. The rule is applied when an attempt ends, at most once a
+ * minute.
  *
  * <p>Threading: each stream has its own pump thread; {@link #answer} and {@link #sweep} may run on
  * any thread (they touch the disk, so not on a gRPC or event-loop thread).
@@ -39,6 +40,8 @@ final class AttemptLogs {
   static final String STDERR = "stderr";
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
   public static final long DEFAULT_MAX_TOTAL_BYTES = 1L << 30;
+  /** Sweeping walks every attempt directory: not after each of a burst of short attempts. */
+  static final long SWEEP_EVERY_MS = 60_000;
   /** The largest chunk one reply carries, whatever the request asks. */
   static final int MAX_CHUNK = 1024 * 1024;
 
@@ -57,6 +60,7 @@ final class AttemptLogs {
 
   /** Logs of attempts whose streams are still open, by fencing token. */
   private final Map<Long, Live> live = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
   private record Live(Path dir, BoundedLog out, BoundedLog err) {}
 
@@ -81,7 +85,7 @@ final class AttemptLogs {
     CompletableFuture<Void> e = pump(process.getErrorStream(), err, jobId + " stderr");
     return CompletableFuture.allOf(o, e).whenComplete((x, t) -> {
       live.remove(token);
-      IO.execute(this::sweep);
+      sweepSoon();
     });
   }
 
@@ -146,6 +150,15 @@ final class AttemptLogs {
       return dirs.filter(d -> d.getFileName().toString().startsWith(prefix))
           .filter(d -> BoundedLog.tokenOf(d, STDOUT) == token)
           .findFirst().orElse(null);
+    }
+  }
+
+  /** Sweeps on the IO pool after an attempt ended, at most once per {@value #SWEEP_EVERY_MS} ms. */
+  private void sweepSoon() {
+    long now = clock.millis();
+    long last = lastSweep.get();
+    if (now - last >= SWEEP_EVERY_MS && lastSweep.compareAndSet(last, now)) {
+      IO.execute(this::sweep);
     }
   }
 
