@@ -33,6 +33,8 @@ import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.PlacementOptions;
 import io.hearth.scheduler.scheduling.ClusterPlacement;
 import io.hearth.scheduler.scheduling.JobEvents;
+import io.hearth.scheduler.scheduling.JobFollowUps;
+import io.hearth.scheduler.scheduling.NodeLogs;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -73,6 +75,7 @@ public final class HearthScheduler implements AutoCloseable {
   private final SchedulerOptions options;
   private final Vertx vertx;
   private final ClusterPlacement placer;
+  private final JobFollowUps followUps;
   private final Leadership leadership;
   private final Server grpc;
   private final Server healthServer;
@@ -85,12 +88,14 @@ public final class HearthScheduler implements AutoCloseable {
   private final SchedulerMetrics metrics;
   private final FleetMonitor monitor;
 
-  private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, Leadership leadership,
-      Server grpc, Server healthServer, HttpServer http, HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable,
+  private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, JobFollowUps followUps,
+      Leadership leadership, Server grpc, Server healthServer, HttpServer http, HealthStatusManager health,
+      JobStore store, AuditLog audit, DurableStore durable,
       HazelcastInstance hz, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
+    this.followUps = followUps;
     this.leadership = leadership;
     this.grpc = grpc;
     this.healthServer = healthServer;
@@ -127,6 +132,7 @@ public final class HearthScheduler implements AutoCloseable {
     }
     HazelcastInstance hz = cluster.getHazelcastInstance();
     ClusterPlacement placer = null;
+    JobFollowUps followUps = null;
     Leadership leadership = null;
     Server grpc = null;
     Server healthServer = null;
@@ -150,6 +156,8 @@ public final class HearthScheduler implements AutoCloseable {
             p.useLedger(ledger);
             return p;
           });
+      followUps = new JobFollowUps(store, placer, clock);
+      NodeLogs logs = new NodeLogs(vertx, placer.memberId(), options.logFetchTimeout().toMillis());
       leadership = new Leadership(hz, options.quorum(), placer::leadershipChanged);
       leadership.start();
       monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
@@ -165,11 +173,11 @@ public final class HearthScheduler implements AutoCloseable {
           .maxInboundMessageSize(options.maxInboundMessageBytes())
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .addService(ServerInterceptors.intercept(
-              StrictParsing.wrap(new JobServiceImpl(store, placer, events, clock, audit, ledger).bindService()), identity))
+              StrictParsing.wrap(new JobServiceImpl(store, placer, events, logs, clock, audit, ledger).bindService()), identity))
           .addService(ServerInterceptors.intercept(StrictParsing.wrap(new DonationServiceImpl(ledger, placer, store, clock,
               audit, options.displacedHeatingGramsPerKwh()).bindService()), identity))
           .addService(ServerInterceptors.intercept(
-              StrictParsing.wrap(new NodeServiceImpl(options, store, placer, clock).bindService()), identity))
+              StrictParsing.wrap(new NodeServiceImpl(options, store, placer, logs, clock).bindService()), identity))
           .addService(ServerInterceptors.intercept(StrictParsing.wrap(admin.bindService()), identity))
           .addService(ServerInterceptors.intercept(health.getHealthService(), identity))
           .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), identity))
@@ -193,8 +201,8 @@ public final class HearthScheduler implements AutoCloseable {
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName(),
           healthServer == null ? "" : ", plaintext health on port " + healthServer.getPort());
-      return new HearthScheduler(options, vertx, placer, leadership, grpc, healthServer, http, health, store, audit, durable, hz,
-          metrics, monitor);
+      return new HearthScheduler(options, vertx, placer, followUps, leadership, grpc, healthServer, http, health, store,
+          audit, durable, hz, metrics, monitor);
     } catch (IOException | RuntimeException e) {
       if (monitor != null) {
         monitor.close();
@@ -207,6 +215,9 @@ public final class HearthScheduler implements AutoCloseable {
       }
       if (leadership != null) {
         leadership.close();
+      }
+      if (followUps != null) {
+        followUps.close();
       }
       if (placer != null) {
         placer.close();
@@ -267,6 +278,7 @@ public final class HearthScheduler implements AutoCloseable {
     hz.getLifecycleService().terminate();
     leadership.close();
     monitor.close();
+    followUps.close();
     placer.close();
     audit.close();
     vertx.close();
@@ -296,6 +308,7 @@ public final class HearthScheduler implements AutoCloseable {
     }
     monitor.close();
     leadership.close();
+    followUps.close();
     placer.close();
     audit.close();
     try {

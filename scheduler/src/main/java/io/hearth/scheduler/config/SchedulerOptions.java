@@ -32,6 +32,7 @@ public final class SchedulerOptions {
   public static final String DEFAULT_CLUSTER_KUBERNETES_SERVICE_DNS = "";
   public static final int DEFAULT_HEALTH_PORT = 0;
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_LOG_FETCH_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
   public static final double DEFAULT_MIN_HEAT_FRACTION = 1.0;
@@ -103,6 +104,8 @@ public final class SchedulerOptions {
       new Setting("store.password", "HEARTH_STORE_PASSWORD", "", "database password of the store"),
       new Setting("node.timeout-ms", "HEARTH_NODE_TIMEOUT_MS", String.valueOf(DEFAULT_NODE_TIMEOUT.toMillis()),
           "a node silent this long is lost and its attempts are requeued, ms"),
+      new Setting("logs.fetch-timeout-ms", "HEARTH_LOGS_FETCH_TIMEOUT_MS", String.valueOf(DEFAULT_LOG_FETCH_TIMEOUT.toMillis()),
+          "GetJobLogs waits this long for the node's answer to each chunk before UNAVAILABLE, ms"),
       new Setting("node.telemetry-interval-ms", "HEARTH_NODE_TELEMETRY_INTERVAL_MS",
           String.valueOf(DEFAULT_TELEMETRY_INTERVAL.toMillis()), "how often nodes are asked to send telemetry, ms"),
       new Setting("placement.sweep-interval-ms", "HEARTH_PLACEMENT_SWEEP_INTERVAL_MS",
@@ -154,6 +157,7 @@ public final class SchedulerOptions {
   private final String kubernetesServiceDns;
   private final int healthPort;
   private final Duration nodeTimeout;
+  private final Duration logFetchTimeout;
   private final Duration telemetryInterval;
   private final Duration sweepInterval;
   private final double minHeatFraction;
@@ -196,6 +200,7 @@ public final class SchedulerOptions {
     }
     healthPort = checkPort("health.port", b.healthPort);
     nodeTimeout = checkDuration("node.timeout-ms", b.nodeTimeout, 100, 3_600_000);
+    logFetchTimeout = checkDuration("logs.fetch-timeout-ms", b.logFetchTimeout, 100, 600_000);
     telemetryInterval = checkDuration("node.telemetry-interval-ms", b.telemetryInterval, 10, 600_000);
     sweepInterval = checkDuration("placement.sweep-interval-ms", b.sweepInterval, 10, 60_000);
     if (!(b.minHeatFraction >= 0 && b.minHeatFraction <= 1)) {
@@ -317,6 +322,7 @@ public final class SchedulerOptions {
   /** Port of the plaintext health service (0 = none). */
   public int healthPort() { return healthPort; }
   public Duration nodeTimeout() { return nodeTimeout; }
+  public Duration logFetchTimeout() { return logFetchTimeout; }
   public Duration telemetryInterval() { return telemetryInterval; }
   public Duration sweepInterval() { return sweepInterval; }
   public double minHeatFraction() { return minHeatFraction; }
@@ -358,6 +364,7 @@ public final class SchedulerOptions {
     b.kubernetesServiceDns = kubernetesServiceDns;
     b.healthPort = healthPort;
     b.nodeTimeout = nodeTimeout;
+    b.logFetchTimeout = logFetchTimeout;
     b.telemetryInterval = telemetryInterval;
     b.sweepInterval = sweepInterval;
     b.minHeatFraction = minHeatFraction;
@@ -425,6 +432,7 @@ public final class SchedulerOptions {
     private String kubernetesServiceDns = DEFAULT_CLUSTER_KUBERNETES_SERVICE_DNS;
     private int healthPort = DEFAULT_HEALTH_PORT;
     private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
+    private Duration logFetchTimeout = DEFAULT_LOG_FETCH_TIMEOUT;
     private Duration telemetryInterval = DEFAULT_TELEMETRY_INTERVAL;
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private double minHeatFraction = DEFAULT_MIN_HEAT_FRACTION;
@@ -464,6 +472,7 @@ public final class SchedulerOptions {
     public Builder kubernetesServiceDns(String v) { kubernetesServiceDns = v; return this; }
     public Builder healthPort(int v) { healthPort = v; return this; }
     public Builder nodeTimeout(Duration v) { nodeTimeout = v; return this; }
+    public Builder logFetchTimeout(Duration v) { logFetchTimeout = v; return this; }
     public Builder telemetryInterval(Duration v) { telemetryInterval = v; return this; }
     public Builder sweepInterval(Duration v) { sweepInterval = v; return this; }
     public Builder minHeatFraction(double v) { minHeatFraction = v; return this; }
@@ -504,6 +513,7 @@ public final class SchedulerOptions {
         case "cluster.kubernetes-service-dns" -> kubernetesServiceDns = value;
         case "health.port" -> healthPort = parseInt(key, value);
         case "node.timeout-ms" -> nodeTimeout = Duration.ofMillis(parseLong(key, value));
+        case "logs.fetch-timeout-ms" -> logFetchTimeout = Duration.ofMillis(parseLong(key, value));
         case "node.telemetry-interval-ms" -> telemetryInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.sweep-interval-ms" -> sweepInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.min-heat-fraction" -> minHeatFraction = parse(key, value, Double::parseDouble, "a number");
