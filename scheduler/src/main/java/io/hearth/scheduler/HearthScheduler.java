@@ -33,6 +33,8 @@ import io.hearth.scheduler.placement.PlacementEngine;
 import io.hearth.scheduler.placement.PlacementOptions;
 import io.hearth.scheduler.scheduling.ClusterPlacement;
 import io.hearth.scheduler.scheduling.JobEvents;
+import io.hearth.scheduler.scheduling.JobFollowUps;
+import io.hearth.scheduler.scheduling.NodeLogs;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -71,6 +73,7 @@ public final class HearthScheduler implements AutoCloseable {
   private final SchedulerOptions options;
   private final Vertx vertx;
   private final ClusterPlacement placer;
+  private final JobFollowUps followUps;
   private final Leadership leadership;
   private final Server grpc;
   private final HttpServer http;
@@ -82,12 +85,14 @@ public final class HearthScheduler implements AutoCloseable {
   private final SchedulerMetrics metrics;
   private final FleetMonitor monitor;
 
-  private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, Leadership leadership,
+  private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, JobFollowUps followUps,
+      Leadership leadership,
       Server grpc, HttpServer http, HealthStatusManager health, JobStore store, AuditLog audit, DurableStore durable,
       HazelcastInstance hz, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
+    this.followUps = followUps;
     this.leadership = leadership;
     this.grpc = grpc;
     this.http = http;
@@ -123,6 +128,7 @@ public final class HearthScheduler implements AutoCloseable {
     }
     HazelcastInstance hz = cluster.getHazelcastInstance();
     ClusterPlacement placer = null;
+    JobFollowUps followUps = null;
     Leadership leadership = null;
     Server grpc = null;
     AuditLog audit = null;
@@ -145,6 +151,8 @@ public final class HearthScheduler implements AutoCloseable {
             p.useLedger(ledger);
             return p;
           });
+      followUps = new JobFollowUps(store, placer, clock);
+      NodeLogs logs = new NodeLogs(vertx, placer.memberId(), options.logFetchTimeout().toMillis());
       leadership = new Leadership(hz, options.quorum(), placer::leadershipChanged);
       leadership.start();
       monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
@@ -160,11 +168,11 @@ public final class HearthScheduler implements AutoCloseable {
           .maxInboundMessageSize(options.maxInboundMessageBytes())
           .permitKeepAliveTime(10, TimeUnit.SECONDS)
           .addService(ServerInterceptors.intercept(
-              StrictParsing.wrap(new JobServiceImpl(store, placer, events, clock, audit, ledger).bindService()), identity))
+              StrictParsing.wrap(new JobServiceImpl(store, placer, events, logs, clock, audit, ledger).bindService()), identity))
           .addService(ServerInterceptors.intercept(StrictParsing.wrap(new DonationServiceImpl(ledger, placer, store, clock,
               audit, options.displacedHeatingGramsPerKwh()).bindService()), identity))
           .addService(ServerInterceptors.intercept(
-              StrictParsing.wrap(new NodeServiceImpl(options, store, placer, clock).bindService()), identity))
+              StrictParsing.wrap(new NodeServiceImpl(options, store, placer, logs, clock).bindService()), identity))
           .addService(ServerInterceptors.intercept(StrictParsing.wrap(admin.bindService()), identity))
           .addService(ServerInterceptors.intercept(health.getHealthService(), identity))
           .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), identity))
@@ -180,8 +188,8 @@ public final class HearthScheduler implements AutoCloseable {
       LOG.info("Hearth scheduler up in {} ms: gRPC (mutual TLS) on {}:{}, dashboard on https://{}:{}/, cluster '{}'",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName());
-      return new HearthScheduler(options, vertx, placer, leadership, grpc, http, health, store, audit, durable, hz,
-          metrics, monitor);
+      return new HearthScheduler(options, vertx, placer, followUps, leadership, grpc, http, health, store, audit, durable,
+          hz, metrics, monitor);
     } catch (IOException | RuntimeException e) {
       if (monitor != null) {
         monitor.close();
@@ -191,6 +199,9 @@ public final class HearthScheduler implements AutoCloseable {
       }
       if (leadership != null) {
         leadership.close();
+      }
+      if (followUps != null) {
+        followUps.close();
       }
       if (placer != null) {
         placer.close();
@@ -243,6 +254,7 @@ public final class HearthScheduler implements AutoCloseable {
     hz.getLifecycleService().terminate();
     leadership.close();
     monitor.close();
+    followUps.close();
     placer.close();
     audit.close();
     vertx.close();
@@ -263,6 +275,7 @@ public final class HearthScheduler implements AutoCloseable {
     }
     monitor.close();
     leadership.close();
+    followUps.close();
     placer.close();
     audit.close();
     try {

@@ -41,7 +41,7 @@ public final class WorkerMain {
   static final Set<String> AGENT_FLAGS = Set.of("--scheduler", "--node-id", "--kind",
       "--security-class", "--cores", "--memory-mib", "--max-watts", "--watts-per-core", "--site",
       "--region", "--work-dir", "--outdoor-c", "--paris", "--time-scale", "--telemetry-interval-ms",
-      "--cancel-grace-ms", "--tls-dir", "--secrets-dir");
+      "--cancel-grace-ms", "--tls-dir", "--secrets-dir", "--log-retention-hours", "--log-max-mib");
   static final Set<String> SIMULATE_FLAGS = Set.of("--scheduler", "--count", "--seed", "--outdoor-c",
       "--paris", "--time-scale", "--work-dir", "--telemetry-interval-ms", "--threads", "--ca-dir");
   static final Set<String> SWITCHES = Set.of("--paris");
@@ -54,7 +54,9 @@ public final class WorkerMain {
       "                           [--memory-mib N] [--max-watts W] [--watts-per-core W] [--site S]",
       "                           [--region R] [--work-dir DIR] [--outdoor-c C | --paris]",
       "                           [--time-scale X] [--telemetry-interval-ms MS] [--cancel-grace-ms MS]",
-      "                           --tls-dir DIR [--secrets-dir DIR]",
+      "                           [--log-retention-hours H] [--log-max-mib N] --tls-dir DIR [--secrets-dir DIR]",
+      "           (attempt logs: first and last 4 MiB of each stream; those of attempts ended more than",
+      "            --log-retention-hours ago (default 168) are deleted, then the oldest beyond --log-max-mib (default 1024))",
       "           (--tls-dir holds ca.pem and node-ID.pem/node-ID-key.pem from hearth-certs issue --role node)",
       "       hearth-worker simulate [--scheduler host:port] [--count N] [--seed N] [--outdoor-c C | --paris]",
       "                           [--time-scale X] [--work-dir DIR] [--telemetry-interval-ms MS] [--threads N]",
@@ -120,7 +122,9 @@ public final class WorkerMain {
         .outdoor(o.outdoor())
         .timeScale(o.decimal("--time-scale", 1, 0.001, 1e7))
         .telemetryInterval(Duration.ofMillis(o.integer("--telemetry-interval-ms", 5000, 10, 3_600_000)))
-        .cancelGrace(Duration.ofMillis(o.integer("--cancel-grace-ms", 5000, 0, 3_600_000)));
+        .cancelGrace(Duration.ofMillis(o.integer("--cancel-grace-ms", 5000, 0, 3_600_000)))
+        .logRetention(Duration.ofHours(o.integer("--log-retention-hours", 168, 1, 87_600)))
+        .logMaxTotalBytes(o.longInt("--log-max-mib", 1024, 1, 16_777_216) * 1024 * 1024);
     String tlsDir = o.text("--tls-dir", "", 0, 4096);
     if (tlsDir.isEmpty()) {
       throw new IllegalArgumentException("--tls-dir: missing (expected: a folder with ca.pem and node-" + nodeId

@@ -2,9 +2,16 @@ package io.hearth.scheduler.api;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.grpc.Status;
+import io.hearth.api.v1.Attempt;
 import io.hearth.api.v1.CancelJobRequest;
+import io.hearth.api.v1.GetJobLogsRequest;
+import io.hearth.api.v1.LogChunk;
+import io.hearth.api.v1.LogRequest;
+import io.hearth.api.v1.LogStream;
 import io.hearth.api.v1.GetJobRequest;
 import io.hearth.api.v1.Job;
+import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobEvent;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobSpec;
@@ -19,13 +26,21 @@ import io.hearth.api.v1.Tier;
 import io.hearth.api.v1.WatchJobsRequest;
 import io.hearth.scheduler.audit.AuditLog;
 import io.hearth.scheduler.cluster.JobStore;
+import io.hearth.scheduler.job.ArrayJobs;
+import io.hearth.scheduler.job.DependencyGraph;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.JobEvents;
 import io.hearth.scheduler.scheduling.ClusterPlacement;
+import io.hearth.scheduler.scheduling.NodeLogs;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -40,6 +55,8 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   public static final int DEFAULT_PAGE_SIZE = 100;
   public static final int MAX_PAGE_SIZE = 1000;
   public static final int MAX_WATCHED_JOBS = 1000;
+  /** The largest LogChunk GetJobLogs sends (and asks a node for at a time). */
+  public static final int MAX_LOG_CHUNK = 1024 * 1024;
 
   private final JobStore store;
   private final ClusterPlacement placer;
@@ -47,9 +64,11 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   private final Clock clock;
   private final AuditLog audit;
   private final io.hearth.scheduler.donation.DonationLedger ledger;
+  private final NodeLogs logs;
 
-  public JobServiceImpl(JobStore store, ClusterPlacement placer, JobEvents events, Clock clock, AuditLog audit,
-      io.hearth.scheduler.donation.DonationLedger ledger) {
+  public JobServiceImpl(JobStore store, ClusterPlacement placer, JobEvents events, NodeLogs logs, Clock clock,
+      AuditLog audit, io.hearth.scheduler.donation.DonationLedger ledger) {
+    this.logs = logs;
     this.ledger = ledger;
     this.store = store;
     this.placer = placer;
@@ -67,7 +86,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       }
       JobSpec spec = JobSpecValidator.validate("spec", request.getSpec());
       checkTier(who, "spec", spec);
-      return accept(who, spec);
+      return acceptAll(who, List.of("spec"), List.of(spec)).get(0);
     });
   }
 
@@ -81,16 +100,14 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       }
       // All or nothing: every spec is checked before any is accepted.
       List<JobSpec> specs = new ArrayList<>(n);
+      List<String> paths = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         JobSpec spec = JobSpecValidator.validate("specs[" + i + "]", request.getSpecs(i));
         checkTier(who, "specs[" + i + "]", spec);
         specs.add(spec);
+        paths.add("specs[" + i + "]");
       }
-      SubmitJobsResponse.Builder b = SubmitJobsResponse.newBuilder();
-      for (JobSpec spec : specs) {
-        b.addResults(accept(who, spec));
-      }
-      return b.build();
+      return SubmitJobsResponse.newBuilder().addAllResults(acceptAll(who, paths, specs)).build();
     });
   }
 
@@ -145,18 +162,31 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       if (JobLifecycle.isTerminal(before.getState())) {
         return before;
       }
-      Job[] seen = new Job[1];
-      Job after = store.update(before.getJobId(), j -> {
-        seen[0] = j;
-        return JobLifecycle.cancel(j, who.toString(), clock.instant());
-      });
+      Job after = cancel(who, before.getJobId());
       if (after == null) {
         return store.get(before.getJobId());
       }
-      audit.record(who.toString(), "cancel", after.getJobId(), "was " + seen[0].getState().name());
-      placer.cancelled(seen[0], after);
+      if (after.hasArray()) {
+        // The array first (its dependents learn it ended CANCELLED), then every instance not yet ended.
+        for (int i = 0; i < after.getSpec().getInstances(); i++) {
+          cancel(who, ArrayJobs.instanceId(after.getJobId(), i));
+        }
+      }
       return after;
     });
+  }
+
+  private Job cancel(Identity who, String jobId) {
+    Job[] seen = new Job[1];
+    Job after = store.update(jobId, j -> {
+      seen[0] = j;
+      return JobLifecycle.isTerminal(j.getState()) ? null : JobLifecycle.cancel(j, who.toString(), clock.instant());
+    });
+    if (after != null) {
+      audit.record(who.toString(), "cancel", after.getJobId(), "was " + seen[0].getState().name());
+      placer.cancelled(seen[0], after);
+    }
+    return after;
   }
 
   @Override
@@ -188,15 +218,172 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     });
   }
 
+  /**
+   * Accepts validated specs whose dependencies were not yet checked against the store: every parent
+   * must be one of the caller's jobs or another spec of the batch, and the batch must hold no cycle;
+   * otherwise nothing is accepted. Parents in the batch are accepted before their children, whose
+   * dependencies are then stored by job id. Results come in the order of the specs.
+   */
+  private List<SubmitJobResponse> acceptAll(Identity who, List<String> paths, List<JobSpec> specs) {
+    int n = specs.size();
+    Map<String, Integer> inBatch = new HashMap<>();
+    List<String> requestIds = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      inBatch.putIfAbsent(specs.get(i).getRequestId(), i);
+      requestIds.add(specs.get(i).getRequestId());
+    }
+    List<int[]> parents = new ArrayList<>(n);
+    List<String[]> known = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      JobSpec spec = specs.get(i);
+      int[] within = new int[spec.getDependsOnCount()];
+      String[] ids = new String[spec.getDependsOnCount()];
+      for (int d = 0; d < within.length; d++) {
+        within[d] = -1;
+        JobDependency dep = spec.getDependsOn(d);
+        String field = paths.get(i) + ".depends_on[" + d + "]";
+        if (!dep.getJobId().isEmpty()) {
+          Job parent = store.get(dep.getJobId());
+          if (parent == null || !parent.getOwner().equals(who.id())) {
+            throw HearthException.invalid(field + ".job_id: '" + dep.getJobId() + "' not found (expected: one of your jobs)");
+          }
+          ids[d] = parent.getJobId();
+        } else if (inBatch.containsKey(dep.getRequestId())) {
+          within[d] = inBatch.get(dep.getRequestId());
+        } else {
+          String id = store.jobIdOfRequest(who.id(), dep.getRequestId());
+          if (id == null || store.get(id) == null) {
+            throw HearthException.invalid(field + ".request_id: '" + JobSpecValidator.truncate(dep.getRequestId())
+                + "' not found (expected: the request_id of one of your jobs or of another spec in this batch)");
+          }
+          ids[d] = id;
+        }
+      }
+      parents.add(within);
+      known.add(ids);
+    }
+    DependencyGraph.Order order = DependencyGraph.order(requestIds, parents);
+    if (!order.acyclic()) {
+      JobDependency dep = specs.get(order.spec()).getDependsOn(order.dependency());
+      throw HearthException.invalid(paths.get(order.spec()) + ".depends_on[" + order.dependency() + "].request_id: '"
+          + dep.getRequestId() + "' forms a cycle " + String.join(" -> ", order.cycle()));
+    }
+    SubmitJobResponse[] results = new SubmitJobResponse[n];
+    for (int i : order.order()) {
+      JobSpec spec = specs.get(i);
+      if (spec.getDependsOnCount() > 0) {
+        JobSpec.Builder b = spec.toBuilder();
+        for (int d = 0; d < spec.getDependsOnCount(); d++) {
+          String id = parents.get(i)[d] >= 0 ? results[parents.get(i)[d]].getJob().getJobId() : known.get(i)[d];
+          b.setDependsOn(d, spec.getDependsOn(d).toBuilder().setJobId(id).clearRequestId());
+        }
+        spec = b.build();
+      }
+      results[i] = accept(who, spec);
+    }
+    return List.of(results);
+  }
+
+  /**
+   * Streams an attempt's kept log from the node that ran it, chunk by chunk (each asked of the node
+   * when the previous one was sent), so at most one chunk per call is in memory here.
+   */
+  @Override
+  public void getJobLogs(GetJobLogsRequest request, StreamObserver<LogChunk> out) {
+    try {
+      Job job = visibleJob(reader(), request.getJobId());
+      if (request.getOffset() < 0) {
+        throw HearthException.invalid("offset: " + request.getOffset() + " (expected: >= 0)");
+      }
+      if (request.getLimit() < 0) {
+        throw HearthException.invalid("limit: " + request.getLimit() + " (expected: >= 0, 0 = all that is kept)");
+      }
+      if (request.getStream() == LogStream.UNRECOGNIZED) {
+        throw HearthException.invalid("stream: " + request.getStreamValue()
+            + " (expected: LOG_STREAM_STDOUT, LOG_STREAM_STDERR or LOG_STREAM_UNSPECIFIED)");
+      }
+      if (job.hasArray()) {
+        throw HearthException.notFound("job " + job.getJobId() + " is an array job without attempts of its own"
+            + " (expected: one of its instances, " + ArrayJobs.instanceId(job.getJobId(), 0) + ".."
+            + ArrayJobs.instanceId(job.getJobId(), job.getSpec().getInstances() - 1) + ")");
+      }
+      int count = job.getAttemptsCount();
+      if (count == 0) {
+        throw HearthException.notFound("job " + job.getJobId() + " has no attempts yet");
+      }
+      if (request.getAttempt() < 0 || request.getAttempt() > count) {
+        throw HearthException.invalid("attempt: " + request.getAttempt() + " (expected: 0.." + count + ", 0 = the latest)");
+      }
+      Attempt a = job.getAttempts(request.getAttempt() == 0 ? count - 1 : request.getAttempt() - 1);
+      LogStream which = request.getStream() == LogStream.LOG_STREAM_UNSPECIFIED ? LogStream.LOG_STREAM_STDOUT
+          : request.getStream();
+      ServerCallStreamObserver<LogChunk> stream = (ServerCallStreamObserver<LogChunk>) out;
+      long offset = request.getOffset();
+      long remaining = request.getLimit() == 0 ? Long.MAX_VALUE : request.getLimit();
+      boolean first = true;
+      while (!stream.isCancelled()) {
+        LogRequest ask = LogRequest.newBuilder().setJobId(job.getJobId()).setFencingToken(a.getFencingToken())
+            .setStream(which).setOffset(offset).setLimit(Math.min(MAX_LOG_CHUNK, remaining)).build();
+        LogChunk chunk;
+        try {
+          chunk = logs.fetch(a.getNodeId(), ask).get(logs.timeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof NodeLogs.Failure f) {
+            String what = "attempt " + a.getNumber() + " of job " + job.getJobId() + ": " + f.getMessage();
+            throw f.notFound() ? HearthException.notFound(what) : HearthException.unavailable(what);
+          }
+          throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+          throw HearthException.unavailable("node " + a.getNodeId() + " did not answer in time");
+        }
+        int n = chunk.getData().size();
+        if (n > 0 || first) {
+          out.onNext(chunk);
+          first = false;
+        }
+        offset += n;
+        remaining -= n;
+        if (n == 0 || offset >= chunk.getKeptSize() || remaining <= 0) {
+          break;
+        }
+      }
+      out.onCompleted();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      out.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
   private SubmitJobResponse accept(Identity who, JobSpec spec) {
-    Job fresh = JobLifecycle.queued(store.newJobId(), who.id(), spec, clock.instant());
-    JobStore.Accepted accepted = store.createIdempotent(fresh);
-    Job stored = accepted.job();
-    boolean created = accepted.created();
+    Job fresh = JobLifecycle.accepted(store.newJobId(), who.id(), spec, clock.instant());
+    Job stored;
+    boolean created;
+    List<Job> newInstances = List.of();
+    if (ArrayJobs.isArray(spec)) {
+      JobStore.AcceptedArray accepted = store.createArrayIdempotent(ArrayJobs.withInitialStatus(fresh), ArrayJobs::instances);
+      stored = accepted.job();
+      created = accepted.created();
+      newInstances = accepted.newInstances();
+    } else {
+      JobStore.Accepted accepted = store.createIdempotent(fresh);
+      stored = accepted.job();
+      created = accepted.created();
+    }
     if (created) {
       audit.record(who.toString(), "submit", stored.getJobId(), "request_id=" + spec.getRequestId()
           + " tier=" + spec.getTier().name() + " class=" + spec.getMinSecurityClass().name() + " cores=" + spec.getCores()
-          + " secrets=" + spec.getWorkload().getSecretsCount());
+          + " secrets=" + spec.getWorkload().getSecretsCount()
+          + (ArrayJobs.isArray(spec) ? " instances=" + spec.getInstances() : "")
+          + (spec.getDependsOnCount() > 0 ? " depends_on=" + spec.getDependsOnCount() : ""));
+    }
+    if (ArrayJobs.isArray(spec)) {
+      List<Job> queued = newInstances.stream().filter(j -> j.getState() == JobState.JOB_STATE_QUEUED).toList();
+      if (!queued.isEmpty()) {
+        placer.submitted(queued);
+      }
+    } else if (created && stored.getState() == JobState.JOB_STATE_QUEUED) {
       placer.submitted(stored);
     }
     return SubmitJobResponse.newBuilder().setJob(stored).setCreated(created).build();

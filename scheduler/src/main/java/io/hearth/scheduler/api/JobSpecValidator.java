@@ -1,13 +1,17 @@
 package io.hearth.scheduler.api;
 
 import com.google.protobuf.Duration;
+import io.hearth.api.v1.DependencyCondition;
+import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.SecretRef;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.api.v1.Tier;
 import io.hearth.api.v1.Workload;
 import java.nio.charset.StandardCharsets;
+import io.hearth.scheduler.job.ArrayJobs;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -40,6 +44,7 @@ public final class JobSpecValidator {
   public static final long MIN_QUEUE_SECONDS = 1;
   public static final long MAX_QUEUE_SECONDS = 30L * 24 * 3600;
   public static final long DEFAULT_QUEUE_SECONDS = 24 * 3600;
+  public static final int MAX_DEPENDENCIES = 1000;
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -97,7 +102,52 @@ public final class JobSpecValidator {
     for (int i = 0; i < spec.getAllowedRegionsCount(); i++) {
       checkLength(p + "allowed_regions[" + i + "]", spec.getAllowedRegions(i), 1, MAX_REGION_LENGTH);
     }
+    checkRange(p + "instances", spec.getInstances(), 0, ArrayJobs.MAX_INSTANCES);
+    if (spec.getInstances() > 1) {
+      for (String reserved : List.of(ArrayJobs.INSTANCE_ID_ENV, ArrayJobs.INSTANCE_COUNT_ENV)) {
+        if (spec.getWorkload().containsEnvironment(reserved)) {
+          throw HearthException.invalid(p + "workload.environment: name '" + reserved
+              + "' (expected: not set on an array job; each instance gets its own)");
+        }
+      }
+    }
+    validateDependencies(p + "depends_on", spec);
     return out.build();
+  }
+
+  /**
+   * The shape of each dependency: exactly one of job_id and request_id, a known condition, at most
+   * {@value #MAX_DEPENDENCIES}. Whether the parents exist, belong to the caller and form no cycle is
+   * checked against the store and the batch by the service.
+   */
+  private static void validateDependencies(String p, JobSpec spec) {
+    if (spec.getDependsOnCount() > MAX_DEPENDENCIES) {
+      throw HearthException.invalid(p + ": " + spec.getDependsOnCount() + " entries (expected: at most "
+          + MAX_DEPENDENCIES + ")");
+    }
+    for (int i = 0; i < spec.getDependsOnCount(); i++) {
+      JobDependency d = spec.getDependsOn(i);
+      String dp = p + "[" + i + "]";
+      boolean byJob = !d.getJobId().isEmpty();
+      boolean byRequest = !d.getRequestId().isEmpty();
+      if (byJob == byRequest) {
+        throw HearthException.invalid(dp + ": " + (byJob ? "both job_id and request_id set" : "neither job_id nor request_id set")
+            + " (expected: exactly one)");
+      }
+      if (byJob) {
+        checkLength(dp + ".job_id", d.getJobId(), 1, 64);
+      } else {
+        checkLength(dp + ".request_id", d.getRequestId(), 1, MAX_REQUEST_ID_LENGTH);
+        if (d.getRequestId().equals(spec.getRequestId())) {
+          throw HearthException.invalid(dp + ".request_id: '" + truncate(d.getRequestId())
+              + "' is this spec's own (expected: another job's request_id)");
+        }
+      }
+      if (d.getCondition() == DependencyCondition.UNRECOGNIZED) {
+        throw HearthException.invalid(dp + ".condition: " + d.getConditionValue()
+            + " (expected: DEPENDENCY_CONDITION_AFTER_SUCCESS or DEPENDENCY_CONDITION_AFTER_ANY_END)");
+      }
+    }
   }
 
   private static void validateWorkload(String p, Workload w) {
@@ -171,7 +221,7 @@ public final class JobSpecValidator {
     return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
-  private static String truncate(String s) {
+  static String truncate(String s) {
     return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 }

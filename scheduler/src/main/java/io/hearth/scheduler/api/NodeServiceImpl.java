@@ -16,6 +16,7 @@ import io.hearth.api.v1.Welcome;
 import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.scheduler.job.JobLifecycle;
+import io.hearth.scheduler.scheduling.NodeLogs;
 import io.hearth.scheduler.scheduling.NodeSession;
 import io.hearth.scheduler.scheduling.ClusterPlacement;
 import java.time.Clock;
@@ -42,8 +43,10 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   private final JobStore store;
   private final ClusterPlacement placer;
   private final Clock clock;
+  private final NodeLogs logs;
 
-  public NodeServiceImpl(SchedulerOptions options, JobStore store, ClusterPlacement placer, Clock clock) {
+  public NodeServiceImpl(SchedulerOptions options, JobStore store, ClusterPlacement placer, NodeLogs logs, Clock clock) {
+    this.logs = logs;
     this.options = options;
     this.store = store;
     this.placer = placer;
@@ -84,7 +87,11 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           case HELLO -> hello(message.getHello());
           case TELEMETRY -> telemetry(message.getTelemetry());
           case ATTEMPT_UPDATE -> update(message.getAttemptUpdate());
-          default -> throw HearthException.invalid("body: not set (expected: hello, telemetry or attempt_update)");
+          case LOG_CHUNK -> {
+            requireHello("log_chunk");
+            logs.replied(session, message.getLogChunk());
+          }
+          default -> throw HearthException.invalid("body: not set (expected: hello, telemetry, attempt_update or log_chunk)");
         }
       } catch (RuntimeException e) {
         fail(StatusMapper.toStatus(e).getStatus());
@@ -111,6 +118,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           .setTelemetryInterval(com.google.protobuf.util.Durations.fromMillis(options.telemetryInterval().toMillis()))
           .setNodeTimeout(com.google.protobuf.util.Durations.fromMillis(options.nodeTimeout().toMillis()))).build());
       placer.connected(session);
+      logs.attach(session);
     }
 
     private void telemetry(Telemetry t) {
@@ -172,6 +180,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       ended = true;
       if (session != null) {
         session.close(status);
+        logs.detach(session);
         placer.disconnected(session);
       } else {
         try {
@@ -186,6 +195,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     public void onError(Throwable t) {
       ended = true;
       if (session != null) {
+        logs.detach(session);
         placer.disconnected(session);
       }
     }
@@ -195,6 +205,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       ended = true;
       if (session != null) {
         session.close(Status.OK);
+        logs.detach(session);
         placer.disconnected(session);
       } else {
         out.onCompleted();

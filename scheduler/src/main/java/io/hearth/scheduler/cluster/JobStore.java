@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -31,6 +33,8 @@ public final class JobStore {
   private final FlakeIdGenerator jobIds;
   private final FlakeIdGenerator tokens;
   private final Consumer<Job> onChange;
+  /** Told of every applied change with the record before it (null for a new job); set once at start. */
+  private volatile BiConsumer<Job, Job> onTransition = (before, after) -> { };
 
   public JobStore(HazelcastInstance hz, Consumer<Job> onChange) {
     this.jobs = hz.getMap(HazelcastConfigs.JOBS_MAP);
@@ -38,6 +42,14 @@ public final class JobStore {
     this.jobIds = hz.getFlakeIdGenerator(HazelcastConfigs.JOB_IDS);
     this.tokens = hz.getFlakeIdGenerator(HazelcastConfigs.FENCING_TOKENS);
     this.onChange = onChange;
+  }
+
+  /**
+   * Also hands every applied change, with the record before it (null for a new job), to
+   * {@code listener}, on the thread that made the change (so keep it short).
+   */
+  public void onTransition(BiConsumer<Job, Job> listener) {
+    this.onTransition = listener;
   }
 
   /** A new cluster-unique job id; ids sort by creation time. */
@@ -73,7 +85,58 @@ public final class JobStore {
       return new Accepted(decode(previous), false);
     }
     onChange.accept(candidate);
+    onTransition.accept(null, candidate);
     return new Accepted(candidate, true);
+  }
+
+  /** An array job as accepted, with the instances this call stored (empty when they all existed). */
+  public record AcceptedArray(Job job, boolean created, List<Job> newInstances) {}
+
+  /**
+   * Stores an array job and its instances unless the owner already used its request id. The
+   * request id is claimed first, then the array record, then the instances (in one batch), so a
+   * retry after a member died half-way finds the array and stores the instances still missing;
+   * instances that exist are never overwritten (one may already run).
+   */
+  public AcceptedArray createArrayIdempotent(Job array, java.util.function.Function<Job, List<Job>> instancesOf) {
+    Accepted accepted = createIdempotent(array);
+    Job stored = accepted.job();
+    List<Job> instances = instancesOf.apply(stored);
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    for (Job j : instances) {
+      ids.add(j.getJobId());
+    }
+    java.util.Set<String> existing = accepted.created() ? java.util.Set.of() : jobs.getAll(ids).keySet();
+    Map<String, StoredJob> missing = new java.util.LinkedHashMap<>();
+    List<Job> created = new ArrayList<>();
+    for (Job j : instances) {
+      if (!existing.contains(j.getJobId())) {
+        missing.put(j.getJobId(), encode(j));
+        created.add(j);
+      }
+    }
+    if (!missing.isEmpty()) {
+      jobs.putAll(missing);
+      for (Job j : created) {
+        onChange.accept(j);
+        onTransition.accept(null, j);
+      }
+    }
+    return new AcceptedArray(stored, accepted.created(), created);
+  }
+
+  /** The jobs with these ids that exist. */
+  public Map<String, Job> getAll(java.util.Set<String> jobIds) {
+    Map<String, Job> out = new java.util.HashMap<>();
+    for (Map.Entry<String, StoredJob> e : jobs.getAll(jobIds).entrySet()) {
+      out.put(e.getKey(), decode(e.getValue()));
+    }
+    return out;
+  }
+
+  /** The id of the job that stands for an owner's request id, or null. */
+  public String jobIdOfRequest(String owner, String requestId) {
+    return requests.get(owner + '\u0000' + requestId);
   }
 
   /**
@@ -94,6 +157,7 @@ public final class JobStore {
       }
       if (jobs.replace(jobId, old, encode(after))) {
         onChange.accept(after);
+        onTransition.accept(before, after);
         return after;
       }
     }

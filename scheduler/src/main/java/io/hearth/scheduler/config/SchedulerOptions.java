@@ -30,6 +30,7 @@ public final class SchedulerOptions {
   public static final int DEFAULT_CLUSTER_PORT = 5701;
   public static final String DEFAULT_CLUSTER_MEMBERS = "";
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_LOG_FETCH_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_TELEMETRY_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
   public static final double DEFAULT_MIN_HEAT_FRACTION = 1.0;
@@ -96,6 +97,8 @@ public final class SchedulerOptions {
       new Setting("store.password", "HEARTH_STORE_PASSWORD", "", "database password of the store"),
       new Setting("node.timeout-ms", "HEARTH_NODE_TIMEOUT_MS", String.valueOf(DEFAULT_NODE_TIMEOUT.toMillis()),
           "a node silent this long is lost and its attempts are requeued, ms"),
+      new Setting("logs.fetch-timeout-ms", "HEARTH_LOGS_FETCH_TIMEOUT_MS", String.valueOf(DEFAULT_LOG_FETCH_TIMEOUT.toMillis()),
+          "GetJobLogs waits this long for the node's answer to each chunk before UNAVAILABLE, ms"),
       new Setting("node.telemetry-interval-ms", "HEARTH_NODE_TELEMETRY_INTERVAL_MS",
           String.valueOf(DEFAULT_TELEMETRY_INTERVAL.toMillis()), "how often nodes are asked to send telemetry, ms"),
       new Setting("placement.sweep-interval-ms", "HEARTH_PLACEMENT_SWEEP_INTERVAL_MS",
@@ -145,6 +148,7 @@ public final class SchedulerOptions {
   private final int clusterPort;
   private final List<String> clusterMembers;
   private final Duration nodeTimeout;
+  private final Duration logFetchTimeout;
   private final Duration telemetryInterval;
   private final Duration sweepInterval;
   private final double minHeatFraction;
@@ -181,6 +185,7 @@ public final class SchedulerOptions {
     clusterPort = checkPort("cluster.port", b.clusterPort);
     clusterMembers = List.copyOf(b.clusterMembers);
     nodeTimeout = checkDuration("node.timeout-ms", b.nodeTimeout, 100, 3_600_000);
+    logFetchTimeout = checkDuration("logs.fetch-timeout-ms", b.logFetchTimeout, 100, 600_000);
     telemetryInterval = checkDuration("node.telemetry-interval-ms", b.telemetryInterval, 10, 600_000);
     sweepInterval = checkDuration("placement.sweep-interval-ms", b.sweepInterval, 10, 60_000);
     if (!(b.minHeatFraction >= 0 && b.minHeatFraction <= 1)) {
@@ -298,6 +303,7 @@ public final class SchedulerOptions {
   public int clusterPort() { return clusterPort; }
   public List<String> clusterMembers() { return clusterMembers; }
   public Duration nodeTimeout() { return nodeTimeout; }
+  public Duration logFetchTimeout() { return logFetchTimeout; }
   public Duration telemetryInterval() { return telemetryInterval; }
   public Duration sweepInterval() { return sweepInterval; }
   public double minHeatFraction() { return minHeatFraction; }
@@ -337,6 +343,7 @@ public final class SchedulerOptions {
     b.clusterPort = clusterPort;
     b.clusterMembers = new ArrayList<>(clusterMembers);
     b.nodeTimeout = nodeTimeout;
+    b.logFetchTimeout = logFetchTimeout;
     b.telemetryInterval = telemetryInterval;
     b.sweepInterval = sweepInterval;
     b.minHeatFraction = minHeatFraction;
@@ -402,6 +409,7 @@ public final class SchedulerOptions {
     private int clusterPort = DEFAULT_CLUSTER_PORT;
     private List<String> clusterMembers = new ArrayList<>();
     private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
+    private Duration logFetchTimeout = DEFAULT_LOG_FETCH_TIMEOUT;
     private Duration telemetryInterval = DEFAULT_TELEMETRY_INTERVAL;
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private double minHeatFraction = DEFAULT_MIN_HEAT_FRACTION;
@@ -439,6 +447,7 @@ public final class SchedulerOptions {
     public Builder clusterPort(int v) { clusterPort = v; return this; }
     public Builder clusterMembers(List<String> v) { clusterMembers = new ArrayList<>(v); return this; }
     public Builder nodeTimeout(Duration v) { nodeTimeout = v; return this; }
+    public Builder logFetchTimeout(Duration v) { logFetchTimeout = v; return this; }
     public Builder telemetryInterval(Duration v) { telemetryInterval = v; return this; }
     public Builder sweepInterval(Duration v) { sweepInterval = v; return this; }
     public Builder minHeatFraction(double v) { minHeatFraction = v; return this; }
@@ -477,6 +486,7 @@ public final class SchedulerOptions {
         case "cluster.port" -> clusterPort = parseInt(key, value);
         case "cluster.members" -> clusterMembers = splitList(value);
         case "node.timeout-ms" -> nodeTimeout = Duration.ofMillis(parseLong(key, value));
+        case "logs.fetch-timeout-ms" -> logFetchTimeout = Duration.ofMillis(parseLong(key, value));
         case "node.telemetry-interval-ms" -> telemetryInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.sweep-interval-ms" -> sweepInterval = Duration.ofMillis(parseLong(key, value));
         case "placement.min-heat-fraction" -> minHeatFraction = parse(key, value, Double::parseDouble, "a number");

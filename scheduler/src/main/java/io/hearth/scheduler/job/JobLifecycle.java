@@ -11,8 +11,9 @@ import java.time.Instant;
 
 /**
  * The job state machine as pure functions from one {@link Job} record to the next:
- * QUEUED -> ASSIGNED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | EXPIRED, with a preempted,
- * lost or failed attempt returning the job to QUEUED while attempts remain. Each attempt carries a
+ * [BLOCKED ->] QUEUED -> ASSIGNED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | EXPIRED, with a preempted,
+ * lost or failed attempt returning the job to QUEUED while attempts remain. A job that depends on
+ * others starts BLOCKED and is released to the queue, or failed, by {@link Dependencies}. Each attempt carries a
  * fencing token; only a report quoting the current attempt's token changes anything.
  * Stateless; callers apply the result with a compare-and-set on the cluster state.
  */
@@ -40,7 +41,36 @@ public final class JobLifecycle {
         .setState(JobState.JOB_STATE_QUEUED)
         .setCreatedAt(t)
         .setUpdatedAt(t)
+        .setQueuedAt(t)
         .build();
+  }
+
+  /** A new job: BLOCKED when it depends on other jobs, else QUEUED. */
+  public static Job accepted(String jobId, String owner, JobSpec spec, Instant now) {
+    Job q = queued(jobId, owner, spec, now);
+    if (spec.getDependsOnCount() == 0) {
+      return q;
+    }
+    return q.toBuilder().setState(JobState.JOB_STATE_BLOCKED).clearQueuedAt()
+        .setStateReason("waiting for " + spec.getDependsOnCount() + " parent job" + (spec.getDependsOnCount() == 1 ? "" : "s"))
+        .build();
+  }
+
+  /** BLOCKED -> QUEUED once its parents ended as required; null when the job is not BLOCKED. */
+  public static Job release(Job job, Instant now) {
+    if (job.getState() != JobState.JOB_STATE_BLOCKED) {
+      return null;
+    }
+    Timestamp t = timestamp(now);
+    return job.toBuilder().setState(JobState.JOB_STATE_QUEUED).setStateReason("").setQueuedAt(t).setUpdatedAt(t).build();
+  }
+
+  /** BLOCKED -> FAILED because a parent ended otherwise than required; null when the job is not BLOCKED. */
+  public static Job failBlocked(Job job, String reason, Instant now) {
+    if (job.getState() != JobState.JOB_STATE_BLOCKED) {
+      return null;
+    }
+    return job.toBuilder().setState(JobState.JOB_STATE_FAILED).setStateReason(reason).setUpdatedAt(timestamp(now)).build();
   }
 
   public static boolean isTerminal(JobState s) {
@@ -295,9 +325,9 @@ public final class JobLifecycle {
     return job.toBuilder().setPending(reason).build();
   }
 
-  /** When a QUEUED job stops waiting: its creation plus max_queue_time. */
+  /** When a QUEUED job stops waiting: its entry into the queue (creation or release) plus max_queue_time. */
   public static Instant queueDeadline(Job job) {
-    return instant(job.getCreatedAt()).plusSeconds(job.getSpec().getMaxQueueTime().getSeconds())
+    return instant(job.hasQueuedAt() ? job.getQueuedAt() : job.getCreatedAt()).plusSeconds(job.getSpec().getMaxQueueTime().getSeconds())
         .plusNanos(job.getSpec().getMaxQueueTime().getNanos());
   }
 

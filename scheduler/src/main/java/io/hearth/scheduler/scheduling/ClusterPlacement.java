@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * Placement across the members of a cluster. Every member serves the API and holds node streams;
  * only the leader runs a {@link Placer}. The API calls this class as it would call a local placer:
  * on the leader the calls go straight to its placer, on another member they travel to the leader
- * over the clustered event bus ({@value #LEADER}): job submitted, attempt ended, job cancelled (asked
+ * over the clustered event bus ({@value #LEADER}): job(s) submitted, attempt ended, job cancelled (asked
  * with a reply and retried, so a notice survives a leader change), node hello and goodbye, and node
  * telemetry batched per member. The leader reaches a node held by another member through a
  * {@link NodeSession} whose stream relays assignments, cancellations and closes to that member's
@@ -161,6 +161,21 @@ public final class ClusterPlacement implements AutoCloseable {
       p.submitted(job);
     } else {
       notice("submitted", Buffer.buffer(job.toByteArray()), new DeliveryOptions());
+    }
+  }
+
+  /** Jobs were accepted or released together (an array's instances): one notice for all. */
+  public void submitted(java.util.List<Job> jobs) {
+    Placer p = leader;
+    if (p != null) {
+      p.submitted(jobs);
+    } else {
+      Buffer body = Buffer.buffer();
+      for (Job j : jobs) {
+        byte[] b = j.toByteArray();
+        body.appendInt(b.length).appendBytes(b);
+      }
+      notice("submitted-many", body, new DeliveryOptions());
     }
   }
 
@@ -431,6 +446,15 @@ public final class ClusterPlacement implements AutoCloseable {
     try {
       switch (op) {
         case "submitted" -> p.submitted(Job.parseFrom(body.getBytes()));
+        case "submitted-many" -> {
+          java.util.List<Job> jobs = new java.util.ArrayList<>();
+          for (int at = 0; at < body.length(); ) {
+            int n = body.getInt(at);
+            jobs.add(Job.parseFrom(body.getBytes(at + 4, at + 4 + n)));
+            at += 4 + n;
+          }
+          p.submitted(jobs);
+        }
         case "ended" -> p.attemptEnded(Long.parseLong(token), Job.parseFrom(body.getBytes()));
         case "energy" -> p.energyReported(Long.parseLong(token), Job.parseFrom(body.getBytes()));
         case "cancelled" -> {

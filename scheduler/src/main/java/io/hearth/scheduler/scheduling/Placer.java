@@ -227,6 +227,16 @@ public final class Placer implements AutoCloseable {
     });
   }
 
+  /** Jobs were accepted or released together (an array's instances): queue them all, then place. */
+  public void submitted(List<Job> jobs) {
+    execute(() -> {
+      for (Job job : jobs) {
+        enqueue(job);
+      }
+      runCycle();
+    });
+  }
+
   /** A node said hello on a new stream. */
   public void connected(NodeSession session) {
     execute(() -> onHello(session));
@@ -452,7 +462,8 @@ public final class Placer implements AutoCloseable {
   }
 
   private void enqueue(Job job) {
-    if (pendingById.containsKey(job.getJobId()) || job.getState() != JobState.JOB_STATE_QUEUED) {
+    // An array job is never placed itself: its instances are.
+    if (pendingById.containsKey(job.getJobId()) || job.getState() != JobState.JOB_STATE_QUEUED || job.hasArray()) {
       return;
     }
     JobRequest r = request(job);

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.hearth.api.v1.GetJobLogsRequest;
 import io.hearth.api.v1.GetJobRequest;
+import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.SubmitJobRequest;
@@ -83,6 +85,75 @@ class BadInputIT {
     SubmitJobResponse later = acme.submitJob(SubmitJobRequest.newBuilder()
         .setSpec(TestScheduler.spec("batch-ok-1", "true")).build());
     assertThat(later.getCreated()).isTrue();
+  }
+
+  @Test
+  void refusesArraySizesOutOfBounds() {
+    assertRefused(TestScheduler.spec("r-inst", "true").setInstances(10_001).build(), "spec.instances: 10001 (expected: 0..10000)");
+    assertRefused(TestScheduler.spec("r-inst-neg", "true").setInstances(-1).build(), "spec.instances: -1 (expected: 0..10000)");
+    assertRefused(TestScheduler.spec("r-inst-env", "true").setInstances(3)
+        .setWorkload(Workload.newBuilder().addArgv("true").putEnvironment("HEARTH_INSTANCE_ID", "7")).build(),
+        "spec.workload.environment: name 'HEARTH_INSTANCE_ID' (expected: not set on an array job");
+  }
+
+  @Test
+  void refusesMalformedDependencies() {
+    assertRefused(TestScheduler.spec("r-dep-none", "true").addDependsOn(JobDependency.newBuilder()).build(),
+        "spec.depends_on[0]: neither job_id nor request_id set (expected: exactly one)");
+    assertRefused(TestScheduler.spec("r-dep-both", "true").addDependsOn(JobDependency.newBuilder().setJobId("job-1")
+        .setRequestId("x")).build(), "spec.depends_on[0]: both job_id and request_id set (expected: exactly one)");
+    assertRefused(TestScheduler.spec("r-dep-self", "true").addDependsOn(JobDependency.newBuilder()
+        .setRequestId("r-dep-self")).build(), "spec.depends_on[0].request_id: 'r-dep-self' is this spec's own");
+    assertRefused(TestScheduler.spec("r-dep-cond", "true").addDependsOn(JobDependency.newBuilder().setJobId("job-1")
+        .setConditionValue(9)).build(), "spec.depends_on[0].condition: 9 (expected:");
+    JobSpec.Builder many = TestScheduler.spec("r-dep-many", "true");
+    for (int i = 0; i < 1001; i++) {
+      many.addDependsOn(JobDependency.newBuilder().setJobId("job-" + i));
+    }
+    assertRefused(many.build(), "spec.depends_on: 1001 entries (expected: at most 1000)");
+  }
+
+  @Test
+  void refusesUnknownAndForeignParentsAndKeepsNothingOfTheBatch() {
+    assertRefused(TestScheduler.spec("r-dep-unknown", "true").addDependsOn(JobDependency.newBuilder()
+        .setJobId("job-00000000000000ff")).build(), "spec.depends_on[0].job_id: 'job-00000000000000ff' not found");
+    String globexJob = hearth.jobs("tenant/globex").submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("globex-parent", "true")).build()).getJob().getJobId();
+    assertRefused(TestScheduler.spec("r-dep-foreign", "true").addDependsOn(JobDependency.newBuilder()
+        .setJobId(globexJob)).build(), "spec.depends_on[0].job_id: '" + globexJob + "' not found (expected: one of your jobs)");
+    SubmitJobsRequest batch = SubmitJobsRequest.newBuilder()
+        .addSpecs(TestScheduler.spec("dep-ok", "true"))
+        .addSpecs(TestScheduler.spec("dep-bad", "true").addDependsOn(JobDependency.newBuilder().setRequestId("nowhere")))
+        .build();
+    assertThatThrownBy(() -> acme.submitJobs(batch))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
+            .startsWith("specs[1].depends_on[0].request_id: 'nowhere' not found"));
+    assertThat(acme.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("dep-ok", "true")).build())
+        .getCreated()).isTrue();
+  }
+
+  @Test
+  void refusesBadLogRequests() {
+    String id = acme.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("logs-bad", "true")).build())
+        .getJob().getJobId();
+    assertLogsRefused(GetJobLogsRequest.newBuilder().setJobId(id).setOffset(-1).build(), Status.Code.INVALID_ARGUMENT,
+        "offset: -1 (expected: >= 0)");
+    assertLogsRefused(GetJobLogsRequest.newBuilder().setJobId(id).setLimit(-2).build(), Status.Code.INVALID_ARGUMENT,
+        "limit: -2 (expected: >= 0");
+    assertLogsRefused(GetJobLogsRequest.newBuilder().setJobId(id).setStreamValue(7).build(), Status.Code.INVALID_ARGUMENT,
+        "stream: 7 (expected:");
+    // No node here: the job never ran.
+    assertLogsRefused(GetJobLogsRequest.newBuilder().setJobId(id).build(), Status.Code.NOT_FOUND, "has no attempts yet");
+    assertLogsRefused(GetJobLogsRequest.newBuilder().setJobId("job-00000000000000ff").build(), Status.Code.NOT_FOUND,
+        "not found");
+  }
+
+  private static void assertLogsRefused(GetJobLogsRequest request, Status.Code code, String message) {
+    assertThatThrownBy(() -> acme.getJobLogs(request).hasNext())
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(code);
+          assertThat(e.getStatus().getDescription()).contains(message);
+        });
   }
 
   @Test

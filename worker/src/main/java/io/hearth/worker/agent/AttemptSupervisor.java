@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the attempts assigned to one node as real OS processes and reports their fate: RUNNING when
  * started, then SUCCEEDED, FAILED, CANCELLED, TIMED_OUT or PREEMPTED. Each attempt gets a working
- * directory {@code <workDir>/<jobId>-<attempt>} holding {@code stdout.log} and {@code stderr.log},
- * which are kept. Stopping is SIGTERM to the process and its descendants, then, after the grace
+ * directory {@code <workDir>/<jobId>-<attempt>} where its stdout and stderr are kept within a bound
+ * ({@link AttemptLogs}, {@link BoundedLog}); an attempt is reported ended once its process exited
+ * and its output was drained (or {@value #DRAIN_SECONDS} s later, when a child still holds it). Stopping is SIGTERM to the process and its descendants, then, after the grace
  * period, SIGKILL.
  *
  * <p>Threading: every method except the read-only views must be called in the owner's serial
@@ -37,8 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AttemptSupervisor {
   private static final Logger log = LoggerFactory.getLogger(AttemptSupervisor.class);
-  static final String STDOUT = "stdout.log";
-  static final String STDERR = "stderr.log";
+  static final long DRAIN_SECONDS = 2;
   /** Variables passed through from the agent's own environment; everything else is withheld. */
   private static final List<String> INHERITED_ENV = List.of("PATH", "LANG", "LC_ALL", "TZ");
 
@@ -61,6 +61,7 @@ final class AttemptSupervisor {
   private final Map<String, String> agentEnv;
   private final SecretStore secrets;
   private final double wattsPerCore;
+  private final AttemptLogs logs;
 
   private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
   /** Guarded by itself; oldest first, bounded by completedHistory. */
@@ -69,7 +70,8 @@ final class AttemptSupervisor {
 
   AttemptSupervisor(String nodeId, Path workDir, Executor context, ScheduledExecutorService timer,
       Clock clock, Duration cancelGrace, int completedHistory, Listener listener,
-      Map<String, String> agentEnv, SecretStore secrets, double wattsPerCore) {
+      Map<String, String> agentEnv, SecretStore secrets, double wattsPerCore, AttemptLogs logs) {
+    this.logs = logs;
     this.nodeId = nodeId;
     this.wattsPerCore = wattsPerCore;
     this.secrets = secrets;
@@ -99,6 +101,7 @@ final class AttemptSupervisor {
     List<ProcessHandle> terminated = List.of();
     ScheduledFuture<?> timeout;
     ScheduledFuture<?> kill;
+    java.util.concurrent.CompletableFuture<Void> output = java.util.concurrent.CompletableFuture.completedFuture(null);
 
     Attempt(Assignment assignment, Path dir) {
       this.assignment = assignment;
@@ -159,8 +162,8 @@ final class AttemptSupervisor {
     try {
       Files.createDirectories(dir);
       pb.directory(dir.toFile());
-      pb.redirectOutput(dir.resolve(STDOUT).toFile());
-      pb.redirectError(dir.resolve(STDERR).toFile());
+      pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+      pb.redirectError(ProcessBuilder.Redirect.PIPE);
       pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       Map<String, String> env = pb.environment();
       env.clear();
@@ -180,7 +183,11 @@ final class AttemptSupervisor {
       env.put("HEARTH_NODE_ID", nodeId);
       listener.beforeBusyChange();
       attempt.process = pb.start();
+      attempt.output = logs.pump(dir, a.getJobId(), a.getFencingToken(), attempt.process);
     } catch (IOException | RuntimeException e) {
+      if (attempt.process != null) {
+        attempt.process.destroyForcibly();
+      }
       log.warn("job {} attempt {} could not start: {}", a.getJobId(), a.getAttempt(), e.getMessage());
       finish(attempt, AttemptState.ATTEMPT_STATE_FAILED, -1, "could not start: " + e.getMessage());
       return;
@@ -198,7 +205,10 @@ final class AttemptSupervisor {
             max.toNanos(), TimeUnit.NANOSECONDS);
       }
     }
-    attempt.process.onExit().whenComplete((p, e) -> context.execute(() -> exited(attempt)));
+    // Report the end once the output is on disk, so a log asked for right after is complete.
+    attempt.process.onExit()
+        .thenCompose(p -> attempt.output.copy().completeOnTimeout(null, DRAIN_SECONDS, TimeUnit.SECONDS))
+        .whenComplete((p, e) -> context.execute(() -> exited(attempt)));
   }
 
   /** Stops an attempt because its job was cancelled; reports CANCELLED when it has exited. */

@@ -9,6 +9,8 @@ import io.grpc.stub.StreamObserver;
 import io.hearth.api.v1.AttemptState;
 import io.hearth.api.v1.AttemptUpdate;
 import io.hearth.api.v1.Hello;
+import io.hearth.api.v1.LogChunkReply;
+import io.hearth.api.v1.LogRequest;
 import io.hearth.api.v1.NodeKind;
 import io.hearth.api.v1.NodeMessage;
 import io.hearth.api.v1.NodeServiceGrpc;
@@ -98,6 +100,7 @@ public final class NodeAgent implements AutoCloseable {
   private final Backoff backoff;
   private final int maxQueuedUpdates;
   private final AttemptSupervisor supervisor;
+  private final AttemptLogs logs;
 
   // Confined to the serial context.
   private Connection current;
@@ -168,6 +171,8 @@ public final class NodeAgent implements AutoCloseable {
     this.maxQueuedUpdates = b.maxQueuedUpdates;
     this.telemetryInterval = b.telemetryInterval;
     this.thermostat = b.thermostat != null ? b.thermostat : defaultThermostat(b);
+    this.logs = new AttemptLogs(b.workDir, clock, b.logRetention, b.logMaxTotalBytes, BoundedLog.DEFAULT_HEAD,
+        BoundedLog.DEFAULT_TAIL);
     this.supervisor = new AttemptSupervisor(b.nodeId, b.workDir, context, timer, clock,
         b.cancelGrace, b.completedHistory, new AttemptSupervisor.Listener() {
           @Override
@@ -179,7 +184,7 @@ public final class NodeAgent implements AutoCloseable {
           public void report(AttemptUpdate update) {
             sendUpdate(update);
           }
-        }, b.environment, b.secrets, b.wattsPerCore);
+        }, b.environment, b.secrets, b.wattsPerCore, logs);
     this.lastReading = thermostat.current();
   }
 
@@ -346,6 +351,18 @@ public final class NodeAgent implements AutoCloseable {
         break;
       case UPDATE_REJECTED:
         rejected(m.getUpdateRejected());
+        break;
+      case LOG_REQUEST:
+        // Disk reads off the agent's thread; the answer goes back on it, on the stream that asked.
+        LogRequest request = m.getLogRequest();
+        AttemptLogs.IO.execute(() -> {
+          LogChunkReply reply = logs.answer(request);
+          context.execute(() -> {
+            if (c == current && c.out != null) {
+              c.out.onNext(NodeMessage.newBuilder().setLogChunk(reply).build());
+            }
+          });
+        });
         break;
       default:
         log.debug("node {}: ignored message {}", nodeId, m.getBodyCase());
@@ -680,6 +697,8 @@ public final class NodeAgent implements AutoCloseable {
     private String region = "fr-paris";
     private String agentVersion = AGENT_VERSION;
     private Path workDir;
+    private Duration logRetention = AttemptLogs.DEFAULT_RETENTION;
+    private long logMaxTotalBytes = AttemptLogs.DEFAULT_MAX_TOTAL_BYTES;
     private ThermostatSource thermostat;
     private OutdoorTemperature outdoor = OutdoorTemperature.constant(5);
     private double timeScale = 1;
@@ -790,6 +809,24 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /** Parent of the attempts' working directories. Required. */
+    /** Logs of attempts that ended longer ago than this are deleted (with their attempt directory). */
+    public Builder logRetention(Duration retention) {
+      if (retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("logRetention: " + retention + " (expected: > 0)");
+      }
+      this.logRetention = retention;
+      return this;
+    }
+
+    /** Ended attempts' directories beyond this many bytes in all are deleted, oldest first. */
+    public Builder logMaxTotalBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("logMaxTotalBytes: " + bytes + " (expected: >= 0)");
+      }
+      this.logMaxTotalBytes = bytes;
+      return this;
+    }
+
     public Builder workDir(Path workDir) {
       this.workDir = Objects.requireNonNull(workDir, "workDir");
       return this;

@@ -49,7 +49,8 @@ class AttemptSupervisorTest {
           public void report(AttemptUpdate update) {
             updates.add(update);
           }
-        }, System.getenv(), SecretStore.directory(secretsDir), 150);
+        }, System.getenv(), SecretStore.directory(secretsDir), 150, new AttemptLogs(workDir, Clock.systemUTC(),
+            AttemptLogs.DEFAULT_RETENTION, AttemptLogs.DEFAULT_MAX_TOTAL_BYTES, BoundedLog.DEFAULT_HEAD, BoundedLog.DEFAULT_TAIL));
   }
 
   @AfterEach
