@@ -48,6 +48,11 @@ final class Output {
         + (job.getStateReason().isEmpty() ? "" : " (" + job.getStateReason() + ")");
   }
 
+  /** Why an attempt ended, unless it only repeats its exit code. */
+  static String reason(Attempt a) {
+    return a.getReason().equals("exit code " + a.getExitCode()) ? "" : a.getReason();
+  }
+
   /** Everything worth reading about one job, for {@code hearth get}. */
   static void describe(PrintStream out, Job job) {
     out.println("job " + line(job));
@@ -81,7 +86,7 @@ final class Output {
       out.println("  attempt " + a.getNumber() + " on node " + a.getNodeId() + ": "
           + a.getState().name().substring("ATTEMPT_STATE_".length())
           + (a.hasEndedAt() ? ", exit code " + a.getExitCode() : "")
-          + (a.getReason().isEmpty() ? "" : " (" + a.getReason() + ")"));
+          + (reason(a).isEmpty() ? "" : " (" + reason(a) + ")"));
     }
     if (job.hasEnergy() && job.getEnergy().getEnergyWh() > 0) {
       out.printf("  energy %.3f Wh, useful heat %.3f Wh, CO2 avoided %.3f g%n", job.getEnergy().getEnergyWh(),

@@ -107,8 +107,10 @@ final class WatchCommand extends ClientCommand {
       return "";
     }
     Attempt a = job.getAttempts(job.getAttemptsCount() - 1);
+    String reason = Output.reason(a);
     return ": attempt " + a.getNumber() + " on " + a.getNodeId()
-        + (a.hasEndedAt() ? ", exit code " + a.getExitCode() : "") + (a.getReason().isEmpty() ? "" : ", " + a.getReason());
+        + (a.hasEndedAt() ? ", exit code " + a.getExitCode() : "")
+        + (reason.isEmpty() || job.getStateReason().contains(reason) ? "" : ", " + reason);
   }
 
   /** Instances by phase over all watched jobs; a plain job counts as one instance. */

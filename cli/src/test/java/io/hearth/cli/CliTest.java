@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +113,20 @@ class CliTest {
     DevHearth.Run r = hearth("completion");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("complete -F").contains("submit").contains("watch").contains("logs").contains("--tls-dir");
+  }
+
+  @Test
+  void theExampleFilesOfTheReadmeAreValid() {
+    List<JobFile.Entry> pipeline = JobFile.read(Path.of("examples/pipeline.yaml"), "r1");
+    assertThat(pipeline).extracting(JobFile.Entry::name).containsExactly("prepare", "price", "report");
+    assertThat(pipeline.get(1).spec().getInstances()).isEqualTo(100);
+    assertThat(pipeline.get(2).spec().getDependsOn(0).getRequestId()).isEqualTo("r1/price");
+    List<JobFile.Entry> one = JobFile.read(Path.of("examples/job.json"), "r2");
+    assertThat(one).singleElement().satisfies(e -> {
+      assertThat(e.spec().getRequestId()).isEqualTo("r2");
+      assertThat(e.spec().getMaxRuntime().getSeconds()).isEqualTo(1800);
+      assertThat(e.spec().getLabelsMap()).containsEntry("desk", "rates");
+    });
   }
 
   @Test
