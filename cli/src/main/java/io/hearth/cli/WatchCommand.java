@@ -8,7 +8,6 @@ import io.hearth.api.v1.ListJobsResponse;
 import io.hearth.client.HearthClient;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,12 +48,16 @@ final class WatchCommand extends ClientCommand {
       throws InterruptedException {
     Progress progress = new Progress(hearth.err, System.console() != null && !json);
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    // An ended job never changes again: only the others are read again.
+    Job[] latest = new Job[ids.size()];
     List<Job> jobs;
     while (true) {
-      jobs = new ArrayList<>(ids.size());
-      for (String id : ids) {
-        jobs.add(client.get(id));
+      for (int i = 0; i < latest.length; i++) {
+        if (latest[i] == null || !HearthClient.ended(latest[i].getState())) {
+          latest[i] = client.get(ids.get(i));
+        }
       }
+      jobs = List.of(latest);
       Counts counts = Counts.of(jobs);
       progress.show(counts);
       if (counts.allEnded) {
