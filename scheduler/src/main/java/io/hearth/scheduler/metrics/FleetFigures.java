@@ -28,7 +28,7 @@ public final class FleetFigures {
   public static final int CLASSES = 4;
   public static final int STATES = 3;
   public static final int TIERS = 4;
-  public static final int JOB_STATES = 7;
+  public static final int JOB_STATES = 8;
 
   /** Below this share of their full-load power wanted, radiators are in summer. */
   static final double SUMMER_DEMAND_RATIO = 0.05;
