@@ -4,6 +4,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -51,11 +53,8 @@ public final class Retrying {
       try {
         return call.get();
       } catch (StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        boolean retryable = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-            || code == Status.Code.CANCELLED && !io.grpc.Context.current().isCancelled();
-        long sleep = backoff / 2 + (long) (random.nextDouble() * backoff / 2);
-        if (!retryable || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep) - giveUpAt > 0) {
+        long sleep = jitter(backoff);
+        if (!retryable(e) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep) - giveUpAt > 0) {
           throw e;
         }
         retries.incrementAndGet();
@@ -68,6 +67,55 @@ public final class Retrying {
         backoff = Math.min(MAX_BACKOFF.toMillis(), backoff * 2);
       }
     }
+  }
+
+  /**
+   * The asynchronous {@link #call}: {@code call} starts one try and returns its future; a try that
+   * fails retryably is started again after the backoff on {@code timer}, never blocking a thread.
+   * The returned future fails with the last try's status once the deadline would be passed.
+   */
+  public <T> CompletableFuture<T> callAsync(Supplier<CompletableFuture<T>> call, ScheduledExecutorService timer) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    tryAsync(call, timer, result, System.nanoTime() + deadline.toNanos(), FIRST_BACKOFF.toMillis());
+    return result;
+  }
+
+  private <T> void tryAsync(Supplier<CompletableFuture<T>> call, ScheduledExecutorService timer, CompletableFuture<T> result,
+      long giveUpAt, long backoff) {
+    CompletableFuture<T> attempt;
+    try {
+      attempt = call.get();
+    } catch (RuntimeException e) {
+      attempt = CompletableFuture.failedFuture(e);
+    }
+    attempt.whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
+        return;
+      }
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      long sleep = jitter(backoff);
+      if (!(cause instanceof StatusRuntimeException sre) || !retryable(sre)
+          || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep) - giveUpAt > 0) {
+        result.completeExceptionally(cause);
+        return;
+      }
+      retries.incrementAndGet();
+      timer.schedule(() -> tryAsync(call, timer, result, giveUpAt, Math.min(MAX_BACKOFF.toMillis(), backoff * 2)),
+          sleep, TimeUnit.MILLISECONDS);
+    });
+  }
+
+  /** Whether a failed try may be sent again: the scheduler was unreachable or changing leader. */
+  static boolean retryable(StatusRuntimeException e) {
+    Status.Code code = e.getStatus().getCode();
+    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+        || code == Status.Code.CANCELLED && !io.grpc.Context.current().isCancelled();
+  }
+
+  private long jitter(long backoff) {
+    return backoff / 2 + (long) (random.nextDouble() * backoff / 2);
   }
 
   /** Retries made so far by every call of this instance. */
