@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, version = "hearth 0.1.0",
     description = "Submit, watch and inspect jobs on a Hearth scheduler cluster.",
     subcommands = {SubmitCommand.class, GetCommand.class, ListCommand.class, WatchCommand.class, LogsCommand.class,
-        CancelCommand.class, NodesCommand.class, DonationCommands.Offers.class, DonationCommands.Claim.class,
+        CancelCommand.class, NodesCommand.class, AdminCommands.Drain.class, AdminCommands.Undrain.class,
+        AdminCommands.Approve.class, AdminCommands.Status.class, DonationCommands.Offers.class, DonationCommands.Claim.class,
         DonationCommands.Grants.class, DonationCommands.Report.class, CertsCommand.class, CompletionCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 a job failed, 2 bad flags or input, 3 not found or not allowed,",
         "4 scheduler unavailable, 5 over quota, 6 still running when the wait ran out, 7 server error."})

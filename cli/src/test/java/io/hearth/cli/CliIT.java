@@ -10,12 +10,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.hearth.api.v1.ClusterStatus;
 import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.ListJobsRequest;
 import io.hearth.api.v1.ListJobsResponse;
 import io.hearth.api.v1.ListNodesResponse;
+import io.hearth.api.v1.NodeInfo;
 import io.hearth.api.v1.SubmitJobRequest;
 import io.hearth.api.v1.SubmitJobResponse;
 import io.hearth.client.HearthClient;
@@ -106,6 +108,38 @@ class CliIT {
     assertThat(r.code()).isEqualTo(ExitCodes.STILL_RUNNING);
     assertThat(r.err()).contains("still running after 1s: queued 1");
     dev.hearth("cancel", jobId);
+  }
+
+  @Test
+  void anOperatorApprovesANonprofitDrainsANodeAndReadsTheStatus() throws Exception {
+    DevHearth.Run badWeight = dev.hearth("approve", "open-renders", "--weight", "0");
+    assertThat(badWeight.code()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badWeight.err()).contains("--weight: 0 (expected: 1..1000)");
+
+    DevHearth.Run approved = dev.hearth("approve", "open-renders", "--weight", "3");
+    assertThat(approved.code()).as(approved.err()).isZero();
+    assertThat(approved.out()).isEqualTo("nonprofit open-renders approved, weight 3" + System.lineSeparator());
+    // A tenant is not an operator: the scheduler refuses it.
+    assertThat(dev.hearth("approve", "--as", "tenant-acme", "open-renders").code()).isEqualTo(ExitCodes.NOT_FOUND_OR_DENIED);
+
+    ListNodesResponse.Builder fleet = ListNodesResponse.newBuilder();
+    JsonFormat.parser().merge(dev.hearth("nodes", "-o", "json").out(), fleet);
+    String node = fleet.getNodes(0).getNodeId();
+    DevHearth.Run drained = dev.hearth("drain", node);
+    assertThat(drained.code()).as(drained.err()).isZero();
+    assertThat(drained.out()).startsWith("node " + node + " ").contains("(drained: takes no new work)");
+    NodeInfo.Builder after = NodeInfo.newBuilder();
+    JsonFormat.parser().merge(dev.hearth("undrain", "-o", "json", node).out(), after);
+    assertThat(after.getNodeId()).isEqualTo(node);
+    assertThat(after.getDrained()).isFalse();
+    assertThat(dev.hearth("drain", "no-such-node").code()).isEqualTo(ExitCodes.NOT_FOUND_OR_DENIED);
+
+    ClusterStatus.Builder status = ClusterStatus.newBuilder();
+    DevHearth.Run statusRun = dev.hearth("status", "-o", "json");
+    assertThat(statusRun.code()).as(statusRun.err()).isZero();
+    JsonFormat.parser().merge(statusRun.out(), status);
+    assertThat(status.getMembers()).isEqualTo(1);
+    assertThat(dev.hearth("status").out()).contains("1 scheduler members").contains("jobs:");
   }
 
   @Test

@@ -7,6 +7,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.hearth.api.v1.AdminServiceGrpc;
+import io.hearth.api.v1.ApproveNonprofitRequest;
+import io.hearth.api.v1.ClusterStatus;
+import io.hearth.api.v1.DrainNodeRequest;
+import io.hearth.api.v1.GetClusterStatusRequest;
+import io.hearth.api.v1.Nonprofit;
+import io.hearth.api.v1.UndrainNodeRequest;
 import io.hearth.api.v1.CancelJobRequest;
 import io.hearth.api.v1.ClaimOfferRequest;
 import io.hearth.api.v1.DonationReport;
@@ -286,12 +292,37 @@ public final class HearthClient implements AutoCloseable {
     ListNodesRequest.Builder request = ListNodesRequest.newBuilder().setPageSize(1000);
     do {
       ListNodesRequest r = request.build();
-      ListNodesResponse page = retrying.call(() -> AdminServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS).listNodes(r));
+      ListNodesResponse page = retrying.call(() -> admin().listNodes(r));
       out.addAll(page.getNodesList());
       request.setPageToken(page.getNextPageToken());
     } while (!request.getPageToken().isEmpty());
     return out;
+  }
+
+  /** Stops new work on a node; its running attempts finish (operators; idempotent, so retried). */
+  public NodeInfo drain(String nodeId) {
+    DrainNodeRequest request = DrainNodeRequest.newBuilder().setNodeId(nodeId).build();
+    return retrying.call(() -> admin().drainNode(request));
+  }
+
+  /** Lets a drained node take work again (operators; idempotent, so retried). */
+  public NodeInfo undrain(String nodeId) {
+    UndrainNodeRequest request = UndrainNodeRequest.newBuilder().setNodeId(nodeId).build();
+    return retrying.call(() -> admin().undrainNode(request));
+  }
+
+  /** Fleet, queue and heat figures of the cluster as of its last aggregation (operators). */
+  public ClusterStatus clusterStatus() {
+    return retrying.call(() -> admin().getClusterStatus(GetClusterStatusRequest.getDefaultInstance()));
+  }
+
+  /**
+   * Approves a nonprofit to claim donated compute with its fair-share {@code weight} (operators;
+   * approving again replaces the weight, so it is retried).
+   */
+  public Nonprofit approveNonprofit(String nonprofitId, int weight) {
+    ApproveNonprofitRequest request = ApproveNonprofitRequest.newBuilder().setNonprofitId(nonprofitId).setWeight(weight).build();
+    return retrying.call(() -> admin().approveNonprofit(request));
   }
 
   public List<Offer> offers() {
@@ -314,6 +345,10 @@ public final class HearthClient implements AutoCloseable {
 
   private JobServiceGrpc.JobServiceBlockingStub jobs() {
     return JobServiceGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private AdminServiceGrpc.AdminServiceBlockingStub admin() {
+    return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private DonationServiceGrpc.DonationServiceBlockingStub donations() {
