@@ -91,7 +91,7 @@ final class AdminCommands {
           Output.json(hearth.out, s.toBuilder());
           return ExitCodes.OK;
         }
-        hearth.out.printf("%d scheduler members, as of %s%n", s.getMembers(), Output.time(s.getAt()));
+        hearth.out.printf("scheduler members: %d, figures as of %s%n", s.getMembers(), Output.time(s.getAt()));
         for (NodeCount n : s.getNodesList()) {
           hearth.out.printf("  nodes %-10s %-10s %-8s %6d%n", n.getKind().name().substring("NODE_KIND_".length()),
               n.getSecurityClass().name().substring("SECURITY_CLASS_".length()),
@@ -107,9 +107,12 @@ final class AdminCommands {
           queued.append(' ').append(c.getTier().name().substring("TIER_".length())).append(' ').append(c.getJobs());
         }
         hearth.out.printf("queued by tier:%s; %d attempts running%n", queued, s.getRunningAttempts());
-        hearth.out.printf("heat wanted %.0f W, delivered %.0f W, compute draw %.0f W, useful heat fraction %.2f,"
+        // The fraction is NaN while heaters draw nothing: there is no fraction to show then.
+        String useful = Double.isNaN(s.getUsefulHeatFraction()) ? "n/a (heaters draw nothing)"
+            : String.format("%.2f", s.getUsefulHeatFraction());
+        hearth.out.printf("heat wanted %.0f W, delivered %.0f W, compute draw %.0f W, useful heat fraction %s,"
                 + " data-center share %.2f, donated %.1f core-hours%n", s.getHeatWantedWatts(), s.getHeatDeliveredWatts(),
-            s.getComputeDrawWatts(), s.getUsefulHeatFraction(), s.getDatacenterShare(), s.getDonatedCoreHours());
+            s.getComputeDrawWatts(), useful, s.getDatacenterShare(), s.getDonatedCoreHours());
         return ExitCodes.OK;
       }
     }

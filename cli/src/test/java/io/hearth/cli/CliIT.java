@@ -139,7 +139,7 @@ class CliIT {
     assertThat(statusRun.code()).as(statusRun.err()).isZero();
     JsonFormat.parser().merge(statusRun.out(), status);
     assertThat(status.getMembers()).isEqualTo(1);
-    assertThat(dev.hearth("status").out()).contains("1 scheduler members").contains("jobs:");
+    assertThat(dev.hearth("status").out()).contains("scheduler members: 1").contains("jobs:");
   }
 
   @Test

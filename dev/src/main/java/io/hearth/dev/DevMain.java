@@ -110,7 +110,7 @@ public final class DevMain {
         Hearth dev mode: %d simulated nodes (jobs run as real processes under %s)
           gRPC API   127.0.0.1:%d   (mutual TLS; certificates in %s; reflection and health on)
           dashboard  https://127.0.0.1:%d/  (import %s/operator-ops.p12, password "hearth", into your browser)
-          first job  java -jar dev/target/hearth-dev.jar submit -- echo hello
+          first job  cli/bin/hearth submit --wait -- echo hello   (the hearth CLI; see README)
         Ctrl-C stops everything.
 
         """, nodes, work, scheduler.grpcPort(), certs.toAbsolutePath(), scheduler.httpPort(), certs.toAbsolutePath());
