@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * A max-segment tree over the nodes of one group (heaters or data-center nodes of one security
  * class), leaves in ascending slot order. Each tree node holds aggregates of its subtree: the best
- * selection key (headroom for heaters, free cores for data-center nodes), the most headroom per watt
+ * selection key ({@link Fleet#heatRank} for heaters, free cores for data-center nodes), the most headroom per watt
  * of a core, the most free cores and memory, the OR of region bits, exclusivity flags and the range
  * of sole-owner tenants. Only READY nodes contribute; the others are dead leaves.
  *
@@ -120,7 +120,7 @@ final class GroupTree {
         }
     }
 
-    /** Re-reads only the headroom of the leaf; stops climbing once an ancestor is unchanged. */
+    /** Re-reads only the headroom (and so the heat rank) of the leaf; stops climbing once an ancestor is unchanged. */
     void refreshHeadroom(int pos) {
         int slot = slotAt[pos];
         if (fleet.states[slot] != NodeStates.READY) {
@@ -129,7 +129,7 @@ final class GroupTree {
         long[] t = tree;
         double headroom = fleet.headroomWatts[slot];
         int at = (capacity + pos) * STRIDE;
-        t[at + KEY] = Double.doubleToRawLongBits(headroom);
+        t[at + KEY] = Double.doubleToRawLongBits(fleet.heatRank(slot));
         t[at + HEADROOM_CORES] = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
         for (int i = (capacity + pos) >>> 1; i >= 1; i >>>= 1) {
             int p = i * STRIDE;
@@ -163,7 +163,7 @@ final class GroupTree {
             return;
         }
         double headroom = fleet.headroomWatts[slot];
-        t[at + KEY] = Double.doubleToRawLongBits(heater ? headroom : fleet.freeCores[slot]);
+        t[at + KEY] = Double.doubleToRawLongBits(heater ? fleet.heatRank(slot) : fleet.freeCores[slot]);
         t[at + HEADROOM_CORES] = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
         t[at + FREE_MEMORY] = fleet.freeMemoryMib[slot];
         t[at + REGIONS] = fleet.regionBits[slot];
@@ -218,7 +218,8 @@ final class GroupTree {
             // settles class and kind. Only the exact heat rule is left (the aggregate is a quotient).
             int slot = slotAt[lo];
             double key = Double.longBitsToDouble(t[i * STRIDE + KEY]);
-            if (heater && !HeatHeadroomFilter.hasHeadroom(key, s.cores, fleet.wattsPerCore[slot], s.minHeatFraction)) {
+            if (heater && !HeatHeadroomFilter.hasHeadroom(fleet.headroomWatts[slot], s.cores, fleet.wattsPerCore[slot],
+                    s.minHeatFraction)) {
                 return;
             }
             assert fleet.fits(slot, s) : "index admitted slot " + slot + " for " + s.job;
