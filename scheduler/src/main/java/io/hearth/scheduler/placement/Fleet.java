@@ -17,11 +17,6 @@ public final class Fleet {
     public static final int NO_OWNER = -1;
     /** {@link #owner(int)} when reservations of two or more tenants are held on the node. */
     public static final int SEVERAL_OWNERS = -2;
-    /**
-     * Added to the {@link #heatRank} of a heater that runs work: more than any headroom (watts), and a
-     * power of two so that adding it only rounds headrooms to 2^-12 W.
-     */
-    public static final double WARMING_RANK = 0x1p40;
 
     private final Object2IntOpenHashMap<String> slotsByNodeId;
     int size;
@@ -150,19 +145,18 @@ public final class Fleet {
     }
 
     /**
-     * How much a heater needs heat, as placement ranks heaters (the larger, the sooner it gets work):
-     * its headroom, raised by {@link #WARMING_RANK} while it already runs work. So a room that Hearth has
-     * started to heat is filled up to its demand before another room is opened, and among the rooms in
-     * the same state the one with the most headroom comes first.
+     * Whether the heater already runs work Hearth placed (holds a reservation). Placement ranks a warming
+     * heater before every heater that is not, then by headroom: so a room that Hearth has started to heat
+     * is filled up to its demand before another room is opened, and among the rooms in the same state
+     * the one with the most headroom comes first.
      *
      * <p>Why: a room's own heating holds it somewhat below its setpoint, and only heat up to the room's
      * whole demand lifts it back to the setpoint. The same watts spread one job per room over many rooms
      * displace their heating's energy but warm none of them into comfort; stacked into the rooms already
      * warming they do. A room's need here is therefore what compute can still complete there.
      */
-    public double heatRank(int slot) {
-        double headroom = headroomWatts[slot];
-        return reservedCores[slot] > 0 ? headroom + WARMING_RANK : headroom;
+    public boolean isWarming(int slot) {
+        return reservedCores[slot] > 0;
     }
 
     /**

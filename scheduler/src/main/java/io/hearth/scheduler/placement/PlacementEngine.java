@@ -16,7 +16,7 @@ import java.util.Locale;
  * needs heat most, else the data-center node with the most free cores, else none; ties go to the lowest
  * slot.
  *
- * <p>"Needs heat most" ({@link Fleet#heatRank}): a heater that already runs work comes before one that
+ * <p>"Needs heat most" ({@link Fleet#isWarming}): a heater that already runs work comes before one that
  * runs none, then the most heat headroom (demand minus compute draw). The heat filter has already
  * ensured the room wants at least the job's heat, so no room that is warm gets work; the rank then
  * fills the rooms Hearth is heating up to their demand before it opens a new one, because heat short
@@ -367,7 +367,8 @@ public final class PlacementEngine {
         checkJob(job);
         PlacementFilter[] pipeline = filters;
         int bestHeater = -1;
-        double bestRank = Double.NEGATIVE_INFINITY;
+        boolean bestWarming = false;
+        double bestHeadroom = Double.NEGATIVE_INFINITY;
         int bestDatacenter = -1;
         int bestFreeCores = Integer.MIN_VALUE;
         int n = fleet.size;
@@ -376,10 +377,12 @@ public final class PlacementEngine {
                 continue;
             }
             if (fleet.isHeater(slot)) {
-                double rank = fleet.heatRank(slot);
-                if (bestHeater < 0 || rank > bestRank) {
+                boolean warming = fleet.isWarming(slot);
+                double headroom = fleet.headroomWatts(slot);
+                if (bestHeater < 0 || (warming && !bestWarming) || (warming == bestWarming && headroom > bestHeadroom)) {
                     bestHeater = slot;
-                    bestRank = rank;
+                    bestWarming = warming;
+                    bestHeadroom = headroom;
                 }
             } else {
                 int free = fleet.freeCores(slot);
