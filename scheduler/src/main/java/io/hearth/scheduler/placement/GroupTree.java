@@ -164,12 +164,16 @@ final class GroupTree {
             t[at + WARMING_HEADROOM_CORES] = DEAD_KEY;
             return;
         }
-        long key = Double.doubleToRawLongBits(headroom);
+        // A heater with no free core fits no job (every job asks for one at least): keep it out of both keys, or a
+        // full room that still wants heat would draw every descent towards it. Running work makes that common.
+        boolean open = fleet.freeCores[slot] > 0;
+        long key = open ? Double.doubleToRawLongBits(headroom) : DEAD_KEY;
+        long cores = open ? headroomCores : DEAD_KEY;
         boolean warming = fleet.isWarming(slot);
         t[at + KEY] = warming ? DEAD_KEY : key;
-        t[at + HEADROOM_CORES] = warming ? DEAD_KEY : headroomCores;
+        t[at + HEADROOM_CORES] = warming ? DEAD_KEY : cores;
         t[at + WARMING_KEY] = warming ? key : DEAD_KEY;
-        t[at + WARMING_HEADROOM_CORES] = warming ? headroomCores : DEAD_KEY;
+        t[at + WARMING_HEADROOM_CORES] = warming ? cores : DEAD_KEY;
     }
 
     private static long maxDouble(long a, long b) {
