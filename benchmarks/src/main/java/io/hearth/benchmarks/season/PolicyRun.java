@@ -31,7 +31,9 @@ import java.util.SplittableRandom;
  * <p>Donations: every window ({@value #WINDOW_HOURS} h) each policy publishes an offer of idle
  * capacity as it sees it, shares it among three nonprofits with the scheduler's own
  * {@link FairShare}, and each nonprofit submits DONATED jobs up to its grant; jobs not started by
- * the window's end expire. Hearth offers idle heat headroom (the Placer's formula); the heat-blind
+ * the window's end expire. Hearth offers idle heat headroom (the Placer's formula over the heaters'
+ * forecasts: to hold the setpoint, as the worker sends today, or with {@code --forecast recover} also
+ * to bring the room back to it); the heat-blind
  * policies, knowing no heat, offer their heaters' free cores.
  *
  * <p>Threading: one run is owned by one thread; runs share only immutable inputs.
@@ -66,6 +68,7 @@ final class PolicyRun {
     private final SplittableRandom donationRnd;
     private final SeasonMetrics m;
     private final double scale;
+    private final boolean recoveryForecast;
     private final int[] paidTenants = new int[PaidWorkload.TENANTS];
     private final int[] nonprofitTenants = new int[NONPROFITS.length];
     private final double h;
@@ -119,8 +122,9 @@ final class PolicyRun {
     private int step;
     private double stepEnd;
 
-    PolicyRun(Policy policy, SeasonFleet sf, Climate climate, long seed, double scale) {
+    PolicyRun(Policy policy, SeasonFleet sf, Climate climate, long seed, double scale, boolean recoveryForecast) {
         this.policy = policy;
+        this.recoveryForecast = recoveryForecast;
         this.sf = sf;
         this.climate = climate;
         this.scale = scale;
@@ -539,6 +543,10 @@ final class PolicyRun {
                     forecast = Math.min(sf.maxWatts[i], sf.tankFeedForward[i]);
                 } else {
                     forecast = sf.ua[i] * (sf.setpoint[i] - sf.setbackK[i] * setbackShare - meanOut);
+                    if (recoveryForecast) {
+                        // The room's mass brought from its temperature now to the setpoint within the window.
+                        forecast += sf.capacity[i] * Math.max(0, setpointAt(i, step) - temp[i]) / (windowSteps * h);
+                    }
                     forecast = Math.max(0, Math.min(sf.maxWatts[i], forecast));
                 }
                 double watts = Math.min(fleet.headroomWatts(i), forecast - fleet.reservedCores(i) * wpc);

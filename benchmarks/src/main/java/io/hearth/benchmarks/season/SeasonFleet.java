@@ -82,6 +82,8 @@ final class SeasonFleet {
     final double[] tankSink;
     final double[] tankP;
     final double[] tankFeedForward;
+    /** Tanks: hot water drawn a day, litres. */
+    final double[] tankDrawLitres;
     final int radiators;
     final int boilers;
 
@@ -114,6 +116,7 @@ final class SeasonFleet {
         tankSink = new double[size * 24];
         tankP = new double[size * 24];
         tankFeedForward = new double[size];
+        tankDrawLitres = new double[size];
 
         // Exact shares, shuffled by the seed (as the worker's FleetSimulator does).
         int rads = (int) Math.round(heaterCount * RADIATOR_SHARE);
@@ -229,6 +232,7 @@ final class SeasonFleet {
         double loss = 1.5 + rnd.nextDouble();
         double dailyDraw = 100 + rnd.nextInt(101);
         capacity[i] = volume * WATER_J_PER_LITRE_K;
+        tankDrawLitres[i] = dailyDraw;
         ua[i] = loss;
         backupMaxWatts[i] = TANK_BACKUP_WATTS;
         for (int hr = 0; hr < 24; hr++) {
@@ -259,6 +263,27 @@ final class SeasonFleet {
         maxWatts[i] = c * wpc;
         String id = (k == NodeKinds.RADIATOR ? "rad-" : k == NodeKinds.BOILER ? "boil-" : "dc-") + i;
         specs[i] = new NodeSpec(id, k, sc, c, c * 4096L, wpc, "eu-west-paris", site);
+    }
+
+    /** A tank's mean heat demand at its setpoint (standing loss plus mean draw), averaged over the tanks, W. */
+    double meanTankDemandWatts() {
+        return meanOverTanks(tankFeedForward);
+    }
+
+    double meanTankDrawLitres() {
+        return meanOverTanks(tankDrawLitres);
+    }
+
+    private double meanOverTanks(double[] values) {
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < heaters; i++) {
+            if (model[i] == MODEL_TANK) {
+                sum += values[i];
+                n++;
+            }
+        }
+        return n > 0 ? sum / n : Double.NaN;
     }
 
     int totalCores(boolean heatersOnly) {

@@ -14,6 +14,12 @@ public final class SeasonOptions {
     public static final int DEFAULT_DAYS = 365;
     public static final int DEFAULT_STEP_MINUTES = 15;
     public static final String DEFAULT_OUT = "benchmarks/season-report";
+    /**
+     * The heat forecast a heater sends with its telemetry. "hold": the heat to hold its setpoint over the
+     * window, as the worker's thermostats forecast today. "recover": that plus the heat to bring the room
+     * from its temperature now back to the setpoint within the window (a proposed change, not sent today).
+     */
+    public static final String DEFAULT_FORECAST = "hold";
 
     final int nodes;
     final int datacenter;
@@ -22,8 +28,15 @@ public final class SeasonOptions {
     final int stepMinutes;
     final int threads;
     final Path out;
+    /** Whether heaters forecast the heat to recover their setpoint too (--forecast recover). */
+    final boolean recoveryForecast;
 
     SeasonOptions(int nodes, int datacenter, long seed, int days, int stepMinutes, int threads, Path out) {
+        this(nodes, datacenter, seed, days, stepMinutes, threads, out, false);
+    }
+
+    SeasonOptions(int nodes, int datacenter, long seed, int days, int stepMinutes, int threads, Path out,
+            boolean recoveryForecast) {
         this.nodes = check("--nodes", nodes, 1, 100_000);
         this.datacenter = check("--datacenter", datacenter, 0, 10_000);
         this.seed = seed;
@@ -34,6 +47,7 @@ public final class SeasonOptions {
         }
         this.threads = check("--threads", threads, 1, 4);
         this.out = out;
+        this.recoveryForecast = recoveryForecast;
     }
 
     static SeasonOptions defaults() {
@@ -46,7 +60,7 @@ public final class SeasonOptions {
     }
 
     SeasonOptions with(int nodes, int datacenter, long seed, int days) {
-        return new SeasonOptions(nodes, datacenter, seed, days, stepMinutes, threads, out);
+        return new SeasonOptions(nodes, datacenter, seed, days, stepMinutes, threads, out, recoveryForecast);
     }
 
     /** Parses {@code --flag value} pairs; throws {@link IllegalArgumentException} with a one-line message. */
@@ -58,6 +72,7 @@ public final class SeasonOptions {
         int step = DEFAULT_STEP_MINUTES;
         int threads = defaultThreads();
         Path out = Path.of(DEFAULT_OUT);
+        boolean recover = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help") || flag.equals("-h")) {
@@ -75,11 +90,12 @@ public final class SeasonOptions {
                 case "--step-minutes": step = integer(flag, v, 1, 60); break;
                 case "--threads": threads = integer(flag, v, 1, 4); break;
                 case "--out": out = Path.of(v); break;
+                case "--forecast": recover = forecast(flag, v); break;
                 default: throw new IllegalArgumentException(flag + ": unknown flag (expected one of --out, --nodes, "
-                        + "--datacenter, --seed, --days, --step-minutes, --threads)");
+                        + "--datacenter, --seed, --days, --step-minutes, --threads, --forecast)");
             }
         }
-        return new SeasonOptions(nodes, datacenter, seed, days, step, threads, out);
+        return new SeasonOptions(nodes, datacenter, seed, days, step, threads, out, recover);
     }
 
     static String usage() {
@@ -87,7 +103,16 @@ public final class SeasonOptions {
                 + " [--out DIR (default " + DEFAULT_OUT + ")] [--nodes 1..100000 heater nodes (default " + DEFAULT_NODES
                 + ")] [--datacenter 0..10000 (default " + DEFAULT_DATACENTER + ")] [--seed N (default " + DEFAULT_SEED
                 + ")] [--days 1..366 (default " + DEFAULT_DAYS + ")] [--step-minutes divisor of 60 (default "
-                + DEFAULT_STEP_MINUTES + ")] [--threads 1..4 (default: available processors)]";
+                + DEFAULT_STEP_MINUTES + ")] [--threads 1..4 (default: available processors)] [--forecast hold|recover "
+                + "(default " + DEFAULT_FORECAST + ")]";
+    }
+
+    private static boolean forecast(String flag, String v) {
+        switch (v.trim()) {
+            case "hold": return false;
+            case "recover": return true;
+            default: throw new IllegalArgumentException(flag + ": '" + v + "' (expected: hold or recover)");
+        }
     }
 
     private static int integer(String flag, String v, int min, int max) {
@@ -120,8 +145,8 @@ public final class SeasonOptions {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "--nodes %d --datacenter %d --seed %d --days %d --step-minutes %d",
-                nodes, datacenter, seed, days, stepMinutes);
+        return String.format(Locale.ROOT, "--nodes %d --datacenter %d --seed %d --days %d --step-minutes %d%s",
+                nodes, datacenter, seed, days, stepMinutes, recoveryForecast ? " --forecast recover" : "");
     }
 
     /** --help: print the usage and exit 0. */

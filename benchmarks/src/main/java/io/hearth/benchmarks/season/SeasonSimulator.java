@@ -69,7 +69,7 @@ public final class SeasonSimulator {
         try {
             List<Future<SeasonMetrics>> futures = new ArrayList<>();
             for (Policy p : Policy.values()) {
-                futures.add(pool.submit(() -> new PolicyRun(p, fleet, climate, o.seed, scale).run()));
+                futures.add(pool.submit(() -> new PolicyRun(p, fleet, climate, o.seed, scale, o.recoveryForecast).run()));
             }
             List<SeasonMetrics> metrics = new ArrayList<>();
             for (Future<SeasonMetrics> f : futures) {

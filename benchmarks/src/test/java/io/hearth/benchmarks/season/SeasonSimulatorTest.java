@@ -57,5 +57,15 @@ class SeasonSimulatorTest {
                 .hasMessage("--step-minutes: 7 (expected: a divisor of 60)");
         assertThatThrownBy(() -> SeasonOptions.parse(new String[] {"--bogus", "1"}))
                 .hasMessageStartingWith("--bogus: unknown flag");
+        assertThatThrownBy(() -> SeasonOptions.parse(new String[] {"--forecast", "perfect"}))
+                .hasMessage("--forecast: 'perfect' (expected: hold or recover)");
+    }
+
+    @Test
+    void namesANonDefaultForecastInTheCommandItPrints() {
+        assertThat(SeasonOptions.parse(new String[] {"--forecast", "hold"}).toString()).doesNotContain("--forecast");
+        SeasonOptions recover = SeasonOptions.parse(new String[] {"--forecast", "recover"});
+        assertThat(recover.recoveryForecast).isTrue();
+        assertThat(recover.toString()).endsWith(" --forecast recover");
     }
 }

@@ -145,6 +145,21 @@ public final class Fleet {
     }
 
     /**
+     * Whether the heater already runs work Hearth placed (holds a reservation). Placement ranks a warming
+     * heater before every heater that is not, then by headroom: so a room that Hearth has started to heat
+     * is filled up to its demand before another room is opened, and among the rooms in the same state
+     * the one with the most headroom comes first.
+     *
+     * <p>Why: a room's own heating holds it somewhat below its setpoint, and only heat up to the room's
+     * whole demand lifts it back to the setpoint. The same watts spread one job per room over many rooms
+     * displace their heating's energy but warm none of them into comfort; stacked into the rooms already
+     * warming they do. A room's need here is therefore what compute can still complete there.
+     */
+    public boolean isWarming(int slot) {
+        return reservedCores[slot] > 0;
+    }
+
+    /**
      * Every filter of the default pipeline fused into one test (the index's leaf check and reserve's
      * re-check); the property tests hold it equal to the pipeline.
      */

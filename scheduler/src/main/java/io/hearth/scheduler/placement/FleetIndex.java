@@ -2,9 +2,10 @@ package io.hearth.scheduler.placement;
 
 /**
  * Finds the best node for a job in about O(log n): one {@link GroupTree} per (heater or data-center,
- * security class), so a job requiring class k searches only the trees of classes k and above, and
- * heaters are searched before data-center nodes. Owned by the engine's placement thread; not
- * thread-safe.
+ * security class), so a job requiring class k searches only the trees of classes k and above. Heaters
+ * that already run work are searched first, then the other heaters, then data-center nodes; each
+ * search is a plain best-key descent, so the ranking's two levels never defeat the pruning. Owned by the
+ * engine's placement thread; not thread-safe.
  */
 final class FleetIndex {
     private static final int CLASSES = SecurityClasses.MAX;
@@ -66,16 +67,20 @@ final class FleetIndex {
     int place(JobRequest job, double minHeatFraction, boolean donatedOnDatacenter) {
         Search s = search;
         s.start(job, minHeatFraction, donatedOnDatacenter);
-        for (int c = job.minSecurityClass; c <= CLASSES; c++) {
-            trees[c - 1].search(s);
-        }
-        if (s.bestSlot != Integer.MAX_VALUE) {
-            return s.bestSlot;
+        for (int pass = 0; pass < 2; pass++) {
+            s.warming = pass == 0;
+            for (int c = job.minSecurityClass; c <= CLASSES; c++) {
+                trees[c - 1].search(s);
+            }
+            if (s.bestSlot != Integer.MAX_VALUE) {
+                return s.bestSlot;
+            }
         }
         if (job.tier == Tiers.DONATED && !donatedOnDatacenter) {
             return -1;
         }
         s.resetBest();
+        s.warming = false;
         for (int c = job.minSecurityClass; c <= CLASSES; c++) {
             trees[CLASSES + c - 1].search(s);
         }

@@ -7,9 +7,11 @@ import java.util.Arrays;
 /**
  * A max-segment tree over the nodes of one group (heaters or data-center nodes of one security
  * class), leaves in ascending slot order. Each tree node holds aggregates of its subtree: the best
- * selection key (headroom for heaters, free cores for data-center nodes), the most headroom per watt
- * of a core, the most free cores and memory, the OR of region bits, exclusivity flags and the range
- * of sole-owner tenants. Only READY nodes contribute; the others are dead leaves.
+ * selection key (headroom for heaters, free cores for data-center nodes) and, for heaters, the most
+ * headroom per watt of a core, both twice: over the heaters that already run work ({@link
+ * Fleet#isWarming}) and over the others, so a search of either kind prunes as tightly as a search of
+ * all; then the most free cores and memory, the OR of region bits, exclusivity flags and the range of
+ * sole-owner tenants. Only READY nodes contribute; the others are dead leaves.
  *
  * <p>The aggregates of one tree node sit side by side in one {@code long[]} (stride {@value #STRIDE}),
  * so testing a subtree costs one or two cache lines rather than one per attribute.
@@ -20,11 +22,14 @@ import java.util.Arrays;
  * tree grows. Owned by the engine's placement thread; not thread-safe.
  */
 final class GroupTree {
-    private static final int STRIDE = 6;
-    /** double bits: best key in the subtree. */
+    private static final int STRIDE = 8;
+    /** double bits: best key in the subtree (heaters: over those not running work). */
     private static final int KEY = 0;
-    /** double bits: most headroom / wattsPerCore (heaters only). */
+    /** double bits: most headroom / wattsPerCore (heaters not running work). */
     private static final int HEADROOM_CORES = 1;
+    /** double bits: most headroom of the heaters running work; their headroom per core follows. */
+    private static final int WARMING_KEY = 6;
+    private static final int WARMING_HEADROOM_CORES = 7;
     private static final int FREE_MEMORY = 2;
     private static final int REGIONS = 3;
     /** most free cores in the high int, flags in the low int. */
@@ -127,22 +132,48 @@ final class GroupTree {
             return;
         }
         long[] t = tree;
-        double headroom = fleet.headroomWatts[slot];
-        int at = (capacity + pos) * STRIDE;
-        t[at + KEY] = Double.doubleToRawLongBits(headroom);
-        t[at + HEADROOM_CORES] = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
+        setHeat((capacity + pos) * STRIDE, slot);
         for (int i = (capacity + pos) >>> 1; i >= 1; i >>>= 1) {
             int p = i * STRIDE;
             int l = 2 * p;
             int r = l + STRIDE;
             long key = maxDouble(t[l + KEY], t[r + KEY]);
             long headroomCores = maxDouble(t[l + HEADROOM_CORES], t[r + HEADROOM_CORES]);
-            if (key == t[p + KEY] && headroomCores == t[p + HEADROOM_CORES]) {
+            long warmingKey = maxDouble(t[l + WARMING_KEY], t[r + WARMING_KEY]);
+            long warmingCores = maxDouble(t[l + WARMING_HEADROOM_CORES], t[r + WARMING_HEADROOM_CORES]);
+            if (key == t[p + KEY] && headroomCores == t[p + HEADROOM_CORES] && warmingKey == t[p + WARMING_KEY]
+                    && warmingCores == t[p + WARMING_HEADROOM_CORES]) {
                 return;
             }
             t[p + KEY] = key;
             t[p + HEADROOM_CORES] = headroomCores;
+            t[p + WARMING_KEY] = warmingKey;
+            t[p + WARMING_HEADROOM_CORES] = warmingCores;
         }
+    }
+
+    /** The leaf's key and headroom per core, under the warming or the other pair (READY leaves only). */
+    private void setHeat(int at, int slot) {
+        long[] t = tree;
+        double headroom = fleet.headroomWatts[slot];
+        long headroomCores = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
+        if (!heater) {
+            t[at + KEY] = Double.doubleToRawLongBits(fleet.freeCores[slot]);
+            t[at + HEADROOM_CORES] = headroomCores;
+            t[at + WARMING_KEY] = DEAD_KEY;
+            t[at + WARMING_HEADROOM_CORES] = DEAD_KEY;
+            return;
+        }
+        // A heater with no free core fits no job (every job asks for one at least): keep it out of both keys, or a
+        // full room that still wants heat would draw every descent towards it. Running work makes that common.
+        boolean open = fleet.freeCores[slot] > 0;
+        long key = open ? Double.doubleToRawLongBits(headroom) : DEAD_KEY;
+        long cores = open ? headroomCores : DEAD_KEY;
+        boolean warming = fleet.isWarming(slot);
+        t[at + KEY] = warming ? DEAD_KEY : key;
+        t[at + HEADROOM_CORES] = warming ? DEAD_KEY : cores;
+        t[at + WARMING_KEY] = warming ? key : DEAD_KEY;
+        t[at + WARMING_HEADROOM_CORES] = warming ? cores : DEAD_KEY;
     }
 
     private static long maxDouble(long a, long b) {
@@ -156,15 +187,15 @@ final class GroupTree {
         if (slot < 0 || fleet.states[slot] != NodeStates.READY) {
             t[at + KEY] = DEAD_KEY;
             t[at + HEADROOM_CORES] = DEAD_KEY;
+            t[at + WARMING_KEY] = DEAD_KEY;
+            t[at + WARMING_HEADROOM_CORES] = DEAD_KEY;
             t[at + FREE_MEMORY] = Long.MIN_VALUE;
             t[at + REGIONS] = 0;
             t[at + CORES_FLAGS] = DEAD_CORES_FLAGS;
             t[at + SOLE_OWNERS] = NO_SOLE_OWNERS;
             return;
         }
-        double headroom = fleet.headroomWatts[slot];
-        t[at + KEY] = Double.doubleToRawLongBits(heater ? headroom : fleet.freeCores[slot]);
-        t[at + HEADROOM_CORES] = Double.doubleToRawLongBits(headroom / fleet.wattsPerCore[slot]);
+        setHeat(at, slot);
         t[at + FREE_MEMORY] = fleet.freeMemoryMib[slot];
         t[at + REGIONS] = fleet.regionBits[slot];
         int owner = fleet.owners[slot];
@@ -182,6 +213,8 @@ final class GroupTree {
         int r = l + STRIDE;
         long key = maxDouble(t[l + KEY], t[r + KEY]);
         long headroomCores = maxDouble(t[l + HEADROOM_CORES], t[r + HEADROOM_CORES]);
+        long warmingKey = maxDouble(t[l + WARMING_KEY], t[r + WARMING_KEY]);
+        long warmingCores = maxDouble(t[l + WARMING_HEADROOM_CORES], t[r + WARMING_HEADROOM_CORES]);
         long memory = Math.max(t[l + FREE_MEMORY], t[r + FREE_MEMORY]);
         long regions = t[l + REGIONS] | t[r + REGIONS];
         long lc = t[l + CORES_FLAGS];
@@ -190,12 +223,15 @@ final class GroupTree {
         long ls = t[l + SOLE_OWNERS];
         long rs = t[r + SOLE_OWNERS];
         long soleOwners = pack(Math.min(high(ls), high(rs)), Math.max(low(ls), low(rs)));
-        if (key == t[p + KEY] && headroomCores == t[p + HEADROOM_CORES] && memory == t[p + FREE_MEMORY]
+        if (key == t[p + KEY] && headroomCores == t[p + HEADROOM_CORES] && warmingKey == t[p + WARMING_KEY]
+                && warmingCores == t[p + WARMING_HEADROOM_CORES] && memory == t[p + FREE_MEMORY]
                 && regions == t[p + REGIONS] && coresFlags == t[p + CORES_FLAGS] && soleOwners == t[p + SOLE_OWNERS]) {
             return false;
         }
         t[p + KEY] = key;
         t[p + HEADROOM_CORES] = headroomCores;
+        t[p + WARMING_KEY] = warmingKey;
+        t[p + WARMING_HEADROOM_CORES] = warmingCores;
         t[p + FREE_MEMORY] = memory;
         t[p + REGIONS] = regions;
         t[p + CORES_FLAGS] = coresFlags;
@@ -203,21 +239,27 @@ final class GroupTree {
         return true;
     }
 
-    /** Offers this group's best fit to {@code s}, which keeps the best over all groups searched. */
+    /**
+     * Offers this group's best fit to {@code s}, which keeps the best over all groups searched: among the
+     * heaters running work or among the others, as {@link Search#warming} says (data-center trees have
+     * only the one kind).
+     */
     void search(Search s) {
-        if (size > 0 && admits(1, 0, s)) {
-            descend(1, 0, capacity, s);
+        int keyAt = heater && s.warming ? WARMING_KEY : KEY;
+        if (size > 0 && admits(1, 0, keyAt, s)) {
+            descend(1, 0, capacity, keyAt, s);
         }
     }
 
-    private void descend(int i, int lo, int width, Search s) {
+    /** {@code keyAt}: offset of the key searched ({@link #KEY} or {@link #WARMING_KEY}); its headroom per core follows it. */
+    private void descend(int i, int lo, int width, int keyAt, Search s) {
         long[] t = tree;
         if (width == 1) {
             // admits() passed on this leaf, where the aggregates are the node's own values: it is READY and
             // beats the best so far, its free cores, memory, region and tenants fit the job, and its group
             // settles class and kind. Only the exact heat rule is left (the aggregate is a quotient).
             int slot = slotAt[lo];
-            double key = Double.longBitsToDouble(t[i * STRIDE + KEY]);
+            double key = Double.longBitsToDouble(t[i * STRIDE + keyAt]);
             if (heater && !HeatHeadroomFilter.hasHeadroom(key, s.cores, fleet.wattsPerCore[slot], s.minHeatFraction)) {
                 return;
             }
@@ -229,28 +271,28 @@ final class GroupTree {
         int half = width >>> 1;
         int l = i << 1;
         int r = l + 1;
-        if (Double.longBitsToDouble(t[r * STRIDE + KEY]) > Double.longBitsToDouble(t[l * STRIDE + KEY])) {
-            if (admits(r, lo + half, s)) {
-                descend(r, lo + half, half, s);
+        if (Double.longBitsToDouble(t[r * STRIDE + keyAt]) > Double.longBitsToDouble(t[l * STRIDE + keyAt])) {
+            if (admits(r, lo + half, keyAt, s)) {
+                descend(r, lo + half, half, keyAt, s);
             }
-            if (admits(l, lo, s)) {
-                descend(l, lo, half, s);
+            if (admits(l, lo, keyAt, s)) {
+                descend(l, lo, half, keyAt, s);
             }
         } else {
-            if (admits(l, lo, s)) {
-                descend(l, lo, half, s);
+            if (admits(l, lo, keyAt, s)) {
+                descend(l, lo, half, keyAt, s);
             }
-            if (admits(r, lo + half, s)) {
-                descend(r, lo + half, half, s);
+            if (admits(r, lo + half, keyAt, s)) {
+                descend(r, lo + half, half, keyAt, s);
             }
         }
     }
 
     /** Whether subtree {@code i} (leftmost leaf {@code lo}) may hold a fit better than the best so far. */
-    private boolean admits(int i, int lo, Search s) {
+    private boolean admits(int i, int lo, int keyAt, Search s) {
         long[] t = tree;
         int p = i * STRIDE;
-        double key = Double.longBitsToDouble(t[p + KEY]);
+        double key = Double.longBitsToDouble(t[p + keyAt]);
         if (key < s.bestKey || (key == s.bestKey && slotAt[lo] >= s.bestSlot)) {
             return false;
         }
@@ -261,7 +303,7 @@ final class GroupTree {
         if (s.regionMask != 0 && (t[p + REGIONS] & s.regionMask) == 0) {
             return false;
         }
-        if (heater && Double.longBitsToDouble(t[p + HEADROOM_CORES]) < s.minHeadroomCores) {
+        if (heater && Double.longBitsToDouble(t[p + keyAt + 1]) < s.minHeadroomCores) {
             return false;
         }
         if ((low(coresFlags) & (s.exclusive ? HAS_EMPTY : HAS_UNHELD)) == 0) {

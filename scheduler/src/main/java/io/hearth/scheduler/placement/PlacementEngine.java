@@ -12,8 +12,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Decides which node runs a job: the heater node with the most heat headroom that passes every
- * filter (ties to the lowest slot), else the data-center node with the most free cores, else none.
+ * Decides which node runs a job: among the nodes that pass every filter, the heater whose room or tank
+ * needs heat most, else the data-center node with the most free cores, else none; ties go to the lowest
+ * slot.
+ *
+ * <p>"Needs heat most" ({@link Fleet#isWarming}): a heater that already runs work comes before one that
+ * runs none, then the most heat headroom (demand minus compute draw). The heat filter has already
+ * ensured the room wants at least the job's heat, so no room that is warm gets work; the rank then
+ * fills the rooms Hearth is heating up to their demand before it opens a new one, because heat short
+ * of a room's demand displaces the room's own heating but lifts it into comfort only when it covers
+ * the whole demand. (Before issue #6 the rank was the headroom alone, which gave successive jobs to
+ * different cold rooms and spread the heat thin; the season simulation measures both.)
  *
  * <p>It keeps the fleet as compact arrays ({@link Fleet}) and a {@link FleetIndex} over them, so
  * {@link #place}, {@link #updateTelemetry}, {@link #reserve} and {@link #unreserve} cost about
@@ -358,6 +367,7 @@ public final class PlacementEngine {
         checkJob(job);
         PlacementFilter[] pipeline = filters;
         int bestHeater = -1;
+        boolean bestWarming = false;
         double bestHeadroom = Double.NEGATIVE_INFINITY;
         int bestDatacenter = -1;
         int bestFreeCores = Integer.MIN_VALUE;
@@ -367,9 +377,11 @@ public final class PlacementEngine {
                 continue;
             }
             if (fleet.isHeater(slot)) {
+                boolean warming = fleet.isWarming(slot);
                 double headroom = fleet.headroomWatts(slot);
-                if (bestHeater < 0 || headroom > bestHeadroom) {
+                if (bestHeater < 0 || (warming && !bestWarming) || (warming == bestWarming && headroom > bestHeadroom)) {
                     bestHeater = slot;
+                    bestWarming = warming;
                     bestHeadroom = headroom;
                 }
             } else {

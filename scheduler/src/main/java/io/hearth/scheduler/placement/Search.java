@@ -15,6 +15,8 @@ final class Search {
     double minHeadroomCores;
     double minHeatFraction;
     boolean donatedOnDatacenter;
+    /** Heater trees: search the heaters already running work (true) or the others (false). */
+    boolean warming;
 
     double bestKey;
     int bestSlot;

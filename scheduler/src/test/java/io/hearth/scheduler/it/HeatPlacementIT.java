@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Work follows heat: in winter paid jobs go to the radiators whose rooms want heat most; when every
- * room is warm (25 C outdoors) the same jobs go to data-center nodes.
+ * Work follows heat: in winter paid jobs fill the room that wants heat most up to its demand, then go
+ * to the next; when every room is warm (25 C outdoors) the same jobs go to data-center nodes.
  */
 class HeatPlacementIT {
 
@@ -55,16 +55,16 @@ class HeatPlacementIT {
       List<NodeAgent> agents = fleet(hearth, 5);
       try {
         // Headroom before: large 675, medium 450, small 300 W. Each job takes 150 W from its room.
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
           winter.add(placeAndGetNode(hearth, "winter-" + i));
         }
       } finally {
         agents.forEach(NodeAgent::close);
       }
     }
-    // Headroom large/medium/small: 675/450/300 -> large; 525/450/300 -> large; 375/450/300 -> medium;
-    // 375/300/300 -> large. (A fifth job would face a near-tie that the rooms' drift decides.)
-    assertThat(winter).containsExactly("rad-large", "rad-large", "rad-medium", "rad-large");
+    // Headroom large/medium/small: 675/450/300 -> large, which then runs work and so comes first while
+    // its headroom covers a job: 525, 375, 225 -> large; 75/450/300 -> medium, the neediest cold room.
+    assertThat(winter).containsExactly("rad-large", "rad-large", "rad-large", "rad-large", "rad-medium");
     assertThat(winter).doesNotContain("dc-1");
 
     List<String> summer = new ArrayList<>();

@@ -124,6 +124,25 @@ class PlacementEngineTest {
     }
 
     @Test
+    void fillsARoomAlreadyWarmingBeforeOpeningAnother() {
+        assertThat(engine.reserve(RAD_SEALED_A, 1, job(1, SEALED))).isTrue();
+        assertThat(engine.headroomWatts(RAD_SEALED_A)).isEqualTo(350.0);
+        assertThat(place(job(2, SEALED))).as("350 W left in a warming room beat 900 W in a cold one")
+                .isEqualTo(RAD_SEALED_A);
+        assertThat(place(job(3, SEALED))).as("450 W do not fit the warming room").isEqualTo(RAD_SEALED_B);
+    }
+
+    @Test
+    void ranksWarmingRoomsByHeadroomAndKeepsOutOfWarmOnes() {
+        assertThat(engine.reserve(RAD_SEALED_A, 1, job(1, SEALED))).isTrue();
+        assertThat(engine.reserve(RAD_SEALED_B, 2, job(1, SEALED))).isTrue();
+        assertThat(place(job(1, SEALED))).as("both warming: 750 W beat 350 W").isEqualTo(RAD_SEALED_B);
+        engine.updateTelemetry(RAD_SEALED_A, 100, 150);
+        engine.updateTelemetry(RAD_SEALED_B, 100, 150);
+        assertThat(place(job(1, SEALED))).as("both warm: the cold tank").isEqualTo(BOILER_CTL);
+    }
+
+    @Test
     void fallsBackToDatacenterWhenNoHeaterHasHeadroom() {
         for (int slot : new int[] {RAD_OPEN, RAD_SEALED_A, RAD_SEALED_B, BOILER_CTL}) {
             engine.updateTelemetry(slot, 50, 40);
@@ -218,7 +237,8 @@ class PlacementEngineTest {
                 .isEqualTo(1);
 
         engine.unreserve(1);
-        assertThat(place(job(1, OPEN).tenant(insurer))).isEqualTo(RAD_OPEN);
+        assertThat(place(job(4, OPEN).tenant(insurer))).as("free again; the insurer's warming room lacks cores")
+                .isEqualTo(RAD_OPEN);
     }
 
     @Test
