@@ -1,0 +1,366 @@
+package io.hearth.benchmarks.load;
+
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.ManagedChannel;
+import io.hearth.api.v1.JobServiceGrpc;
+import io.hearth.api.v1.JobSpec;
+import io.hearth.api.v1.SecurityClass;
+import io.hearth.api.v1.SubmitJobRequest;
+import io.hearth.api.v1.SubmitJobResponse;
+import io.hearth.api.v1.SubmitJobsRequest;
+import io.hearth.api.v1.Tier;
+import io.hearth.api.v1.Workload;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * End-to-end load of one scheduler (issue #11). In one run:
+ * <ol>
+ *   <li>the ceiling: a bare grpc-java unary echo over loopback, plaintext and mTLS ({@link EchoCeiling});
+ *   <li>a scheduler in its own process ({@link SchedulerProcess}), idle CPU and heap after GC;
+ *   <li>N simulated nodes over real mTLS streams from this process ({@link LoadNodes}), then idle CPU
+ *       and heap again: the cost of the node streams;
+ *   <li>unary SubmitJob, K in flight (closed loop); SubmitJobs in batches, B in flight;
+ *   <li>unary SubmitJob at a fraction of the unary peak (open loop) for the submit -> assigned latency.
+ * </ol>
+ * Every phase is bounded by a count and a time; the scheduler is killed at the end, also on failure.
+ * Prints the summary and writes it as Markdown ({@code --out}).
+ */
+public final class LoadMain {
+
+  private LoadMain() {}
+
+  public static void main(String[] args) throws Exception {
+    LoadOptions o;
+    try {
+      if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+        System.out.print(LoadOptions.usage());
+        return;
+      }
+      o = LoadOptions.parse(args);
+      checkOpenFiles(o.nodes() + 4 * o.tenants() + 200);
+    } catch (IllegalArgumentException e) {
+      System.err.println("hearth-load: " + e.getMessage());
+      System.err.print(LoadOptions.usage());
+      System.exit(2);
+      return;
+    }
+    LoadReport report = run(o, String.join(" ", args));
+    String md = report.markdown();
+    System.out.println(md);
+    Path parent = o.out().toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(o.out(), md, StandardCharsets.UTF_8);
+    System.out.println("written: " + o.out());
+    System.exit(0);
+  }
+
+  static LoadReport run(LoadOptions o, String argLine) throws Exception {
+    LoadReport report = new LoadReport();
+    report.context("$ java -cp benchmarks/target/benchmarks.jar io.hearth.benchmarks.load.LoadMain " + argLine);
+    report.context("date: " + ZonedDateTime.now());
+    report.context("machine: nproc " + Runtime.getRuntime().availableProcessors() + ", " + memTotal() + ", java "
+        + System.getProperty("java.vm.version") + " (" + System.getProperty("java.vm.name") + ")");
+    report.context("load average at start: " + loadAverage());
+
+    Path dir = Files.createTempDirectory("hearth-load-");
+    LoadPki pki = new LoadPki(dir);
+    java.util.function.Supplier<SubmitJobRequest> payload = () -> SubmitJobRequest.newBuilder().setSpec(spec(requestId("e"))).build();
+
+    double echoPlain = 0;
+    double echoTls = 0;
+    if (!o.skipEcho()) {
+      System.out.println("echo ceiling, plaintext ...");
+      CallLoop.Result plain = EchoCeiling.plaintext(payload, o.tenants(), o.inFlight(), o.maxCalls(), o.phaseSeconds());
+      System.out.println("echo ceiling, mTLS ...");
+      CallLoop.Result tls = EchoCeiling.mtls(pki, payload, o.tenants(), o.inFlight(), o.maxCalls(), o.phaseSeconds());
+      echoPlain = plain.callsPerSecond();
+      echoTls = tls.callsPerSecond();
+      report.row("echo ceiling, plaintext", LoadReport.rate(echoPlain), callNote(plain, o.inFlight(), o.tenants()));
+      report.row("echo ceiling, mTLS", LoadReport.rate(echoTls), callNote(tls, o.inFlight(), o.tenants()));
+    }
+
+    AssignLatency latency = new AssignLatency();
+    List<ManagedChannel> tenants = new ArrayList<>();
+    SchedulerProcess scheduler = null;
+    LoadNodes nodes = new LoadNodes(latency, o.jobMillis());
+    SchedulerProcess[] toKill = new SchedulerProcess[1];
+    Thread killer = new Thread(() -> {
+      if (toKill[0] != null) {
+        toKill[0].close();
+      }
+    }, "hearth-load-kill-scheduler");
+    Runtime.getRuntime().addShutdownHook(killer);
+    try {
+      System.out.println("starting the scheduler ...");
+      scheduler = SchedulerProcess.start(o.schedulerJar(), dir, pki, o.schedulerHeapMb(), o.telemetrySeconds());
+      toKill[0] = scheduler;
+      report.context("scheduler: pid " + scheduler.pid() + ", -Xmx" + o.schedulerHeapMb() + "m, log " + scheduler.log());
+      for (int i = 0; i < o.tenants(); i++) {
+        tenants.add(Channels.open(scheduler.grpcPort(), pki.tenant("load-" + i)));
+      }
+      // A tenth of the nodes first, so one-time costs (classes, pools, JIT) are in the baseline;
+      // heap and idle CPU are then measured around the other nine tenths.
+      int warm = o.nodes() >= 10 ? o.nodes() / 10 : 0;
+      System.out.printf("connecting %d + %d nodes ...%n", warm, o.nodes() - warm);
+      int warmWelcomed = nodes.connect(pki, scheduler.grpcPort(), warm, o.nodeCores(), 64, 60 + warm / 20.0);
+      Thread.sleep(2000);
+      long heap0 = scheduler.heapUsedAfterGc();
+      double cpu0 = idleCpu(scheduler, o.idleSeconds());
+
+      long t0 = System.nanoTime();
+      int welcomed = nodes.connect(pki, scheduler.grpcPort(), o.nodes() - warm, o.nodeCores(), 64, 60 + o.nodes() / 20.0);
+      double connectSeconds = (System.nanoTime() - t0) / 1e9;
+      int measured = welcomed - warmWelcomed;
+      report.row("nodes welcomed", String.format("%,d of %,d", welcomed, o.nodes()),
+          String.format("%,d, then %,d in %.1f s; one mTLS connection and Connect stream each, at most 64 handshakes at a time; %d cores each",
+              warmWelcomed, measured, connectSeconds, o.nodeCores()));
+      if (welcomed < o.nodes()) {
+        report.note("Only " + welcomed + " of " + o.nodes() + " nodes were welcomed; first error: " + nodes.firstError());
+      }
+      Thread.sleep(2000);
+      long heap1 = scheduler.heapUsedAfterGc();
+      double cpu1 = idleCpu(scheduler, o.idleSeconds());
+      double heapPerNode = measured <= 0 ? 0 : (heap1 - heap0) / (double) measured;
+      report.row("scheduler heap after GC, " + warmWelcomed + " / " + welcomed + " nodes", String.format("%,.1f MiB / %,.1f MiB",
+          heap0 / 1048576.0, heap1 / 1048576.0), "jcmd GC.run, then GC.heap_info 'used'");
+      report.row("scheduler heap per connected node", String.format("%,.0f B", heapPerNode), "difference / the " + measured + " nodes added");
+      if (o.idleSeconds() > 0) {
+        report.row("scheduler CPU idle, " + warmWelcomed + " / " + welcomed + " nodes",
+            String.format("%.1f %% / %.1f %% of one core", 100 * cpu0, 100 * cpu1),
+            String.format("/proc/PID/stat utime+stime over %d s each; telemetry every %d s", o.idleSeconds(), o.telemetrySeconds()));
+      }
+
+      if (o.jfr()) {
+        scheduler.jcmd("JFR.start", "name=load", "settings=profile");
+      }
+      System.out.println("unary SubmitJob ...");
+      CallLoop.run(o.inFlight(), Math.min(o.maxJobs(), 20_000), Math.min(2, o.phaseSeconds()), 0, unary(tenants, latency, "w1"));
+      drain(latency, 30);
+      latency.takeInterval();
+      Phase unary = phase(latency, scheduler, 30, () ->
+          CallLoop.run(o.inFlight(), o.maxJobs(), o.phaseSeconds(), 0, unary(tenants, latency, "u")));
+      report.row("unary SubmitJob, accepted", LoadReport.rate(unary.run().opsPerSecond()), callNote(unary.run(), o.inFlight(), o.tenants()));
+      report.row("unary SubmitJob, accepted and placed", LoadReport.rate(unary.placedPerSecond()), unary.placedNote());
+      report.row("unary SubmitJob, submit -> assigned (at peak)", LoadReport.percentiles(unary.assign()), "closed loop: queueing included");
+
+      System.out.println("SubmitJobs batches ...");
+      Phase batch = phase(latency, scheduler, 30, () -> CallLoop.run(o.batchesInFlight(), Math.max(1, o.maxJobs() / o.batchSize()),
+          o.phaseSeconds(), 0, batch(tenants, latency, o.batchSize())));
+      report.row("SubmitJobs x" + o.batchSize() + ", jobs accepted", LoadReport.rate(batch.run().opsPerSecond()),
+          callNote(batch.run(), o.batchesInFlight(), o.tenants()) + " (calls: " + LoadReport.rate(batch.run().callsPerSecond()) + ")");
+      report.row("SubmitJobs x" + o.batchSize() + ", jobs accepted and placed", LoadReport.rate(batch.placedPerSecond()), batch.placedNote());
+      if (o.jfr()) {
+        Path jfr = dir.resolve("scheduler.jfr");
+        scheduler.jcmd("JFR.dump", "name=load", "filename=" + jfr);
+        scheduler.jcmd("JFR.stop", "name=load");
+        JfrSummary s = JfrSummary.of(jfr);
+        report.note("JFR of the scheduler over the unary and batch phases (" + s.samples + " execution samples, " + jfr
+            + "). Top frames:\n\n```\n" + String.join("\n", s.top(s.topFrames, 15)) + "\n```\n\nFirst Hearth frame of each sample:\n\n```\n"
+            + String.join("\n", s.top(s.hearthFrames, 15)) + "\n```");
+      }
+
+      double rate = Math.max(1, o.latencyFraction() * unary.placedPerSecond());
+      System.out.printf("latency at %.0f submissions/s ...%n", rate);
+      Phase paced = phase(latency, scheduler, 30, () -> CallLoop.run(Math.min(4096, 8 * o.inFlight()), o.maxJobs(), o.phaseSeconds(), rate,
+          unary(tenants, latency, "l")));
+      String pacedName = String.format("submit -> assigned at %.0f %% of the unary peak (%,.0f /s offered, %,.0f /s accepted)",
+          100 * o.latencyFraction(), rate, paced.run().opsPerSecond());
+      report.row(pacedName, LoadReport.percentiles(paced.assign()), "open loop, from each call's due time to the node receiving the Assignment");
+      report.row("unary SubmitJob response at that rate", LoadReport.percentiles(paced.run().latencyMicros()), "from the due time");
+
+      report.row("node streams", String.format("%,d telemetry reports, %d disconnects, %d refused reports",
+          nodes.telemetrySent(), nodes.disconnects(), nodes.rejectedUpdates()), "over the whole run");
+      report.context("load average at end: " + loadAverage());
+
+      // Acceptance lines of issue #11 (the three-member line needs a cluster run: not in this tool yet).
+      report.verdict("1. unary SubmitJob accepted and placed >= 25 % of the mTLS echo ceiling", ">= 25 %",
+          echoTls > 0 ? String.format("%.1f %% (%,.0f of %,.0f /s)", 100 * unary.placedPerSecond() / echoTls, unary.placedPerSecond(), echoTls) : "no echo run",
+          echoTls > 0 ? unary.placedPerSecond() >= 0.25 * echoTls : null);
+      report.verdict("1. SubmitJobs in batches of 100, jobs accepted", ">= 100,000 /s",
+          LoadReport.rate(batch.run().opsPerSecond()), o.batchSize() == 100 ? batch.run().opsPerSecond() >= 100_000 : null);
+      boolean fullScale = welcomed >= 10_000;
+      long p99 = paced.assign().getTotalCount() == 0 ? Long.MAX_VALUE : paced.assign().getValueAtPercentile(99);
+      report.verdict("2. submit -> assigned p99 at 10,000 nodes and half of peak", "<= 20 ms",
+          LoadReport.millis(p99 == Long.MAX_VALUE ? 0 : p99) + " at " + welcomed + " nodes", fullScale ? p99 <= 20_000 : null);
+      report.verdict("3. scheduler heap per connected node", "<= 4 KB", String.format("%,.0f B (%,d nodes added to %,d)", heapPerNode, measured, warmWelcomed),
+          measured > 0 ? heapPerNode <= 4096 : null);
+      double streamCpu = Math.max(0, cpu1 - cpu0) * 10_000.0 / Math.max(1, measured) * (10.0 / o.telemetrySeconds());
+      report.verdict("3. 10,000 node streams, telemetry every 10 s", "< 25 % of one core",
+          String.format("%.1f %% (with - without nodes, scaled linearly to 10,000 nodes at 10 s)", 100 * streamCpu),
+          o.idleSeconds() > 0 && measured > 0 ? streamCpu < 0.25 : null);
+      report.verdict("4. three members >= 40 % of one member", ">= 40 %", "not measured: this tool starts one member", null);
+      return report;
+    } finally {
+      nodes.close();
+      Channels.closeAll(tenants);
+      if (scheduler != null) {
+        if (!scheduler.alive()) {
+          report.note("The scheduler had exited before the end of the run; its log ends:\n\n```\n" + scheduler.tail() + "\n```");
+        }
+        scheduler.close();
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(killer);
+      } catch (IllegalStateException ignored) {
+        // already shutting down
+      }
+    }
+  }
+
+  /** A measured submit phase: the loop, then (bounded) the wait until its jobs were all assigned. */
+  record Phase(CallLoop.Result run, long placed, double placedSeconds, Histogram assign, double schedulerCores, double driverCores) {
+    double placedPerSecond() {
+      return placedSeconds == 0 ? 0 : placed / placedSeconds;
+    }
+
+    String placedNote() {
+      return String.format("%,d of %,d accepted jobs assigned to a node %.2f s after the phase began; CPU meanwhile: scheduler %.2f cores, "
+          + "this process (clients and nodes) %.2f cores", placed, run.ops(), placedSeconds, schedulerCores, driverCores);
+    }
+  }
+
+  interface Loop {
+    CallLoop.Result run() throws InterruptedException;
+  }
+
+  private static Phase phase(AssignLatency latency, SchedulerProcess scheduler, int drainSeconds, Loop loop) throws Exception {
+    latency.takeInterval();
+    long before = latency.assignedCount();
+    double sched0 = scheduler.cpuSeconds();
+    double self0 = selfCpuSeconds();
+    long t0 = System.nanoTime();
+    CallLoop.Result r = loop.run();
+    long target = before + r.ops();
+    long deadline = System.nanoTime() + drainSeconds * 1_000_000_000L;
+    while (latency.assignedCount() < target && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Phase(r, Math.min(r.ops(), latency.assignedCount() - before), seconds, latency.takeInterval(),
+        (scheduler.cpuSeconds() - sched0) / seconds, (selfCpuSeconds() - self0) / seconds);
+  }
+
+  private static double selfCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1e9;
+  }
+
+  /** Waits (bounded) until the assignment count stops growing: the previous jobs are placed. */
+  private static void drain(AssignLatency latency, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    long last = -1;
+    while (System.nanoTime() < deadline && latency.assignedCount() != last) {
+      last = latency.assignedCount();
+      Thread.sleep(500);
+    }
+  }
+
+  private static final AtomicLong REQUESTS = new AtomicLong();
+
+  static JobSpec spec(String requestId) {
+    return JobSpec.newBuilder()
+        .setRequestId(requestId)
+        .setName("load")
+        .setTier(Tier.TIER_ON_DEMAND)
+        .setMinSecurityClass(SecurityClass.SECURITY_CLASS_OPEN)
+        .setCores(1)
+        .setMemoryMib(256)
+        .setWorkload(Workload.newBuilder().addArgv("true"))
+        .setMaxAttempts(1)
+        .build();
+  }
+
+  private static String requestId(String prefix) {
+    return String.format("%s-%d-%08d", prefix, ProcessHandle.current().pid(), REQUESTS.incrementAndGet());
+  }
+
+  private static CallLoop.Call unary(List<ManagedChannel> tenants, AssignLatency latency, String prefix) {
+    List<JobServiceGrpc.JobServiceFutureStub> stubs = tenants.stream().map(JobServiceGrpc::newFutureStub).toList();
+    return (i, due) -> {
+      ListenableFuture<SubmitJobResponse> f = stubs.get((int) (i % stubs.size()))
+          .submitJob(SubmitJobRequest.newBuilder().setSpec(spec(requestId(prefix))).build());
+      return Futures.transform(f, r -> {
+        latency.submitted(r.getJob().getJobId(), due);
+        return 1;
+      }, MoreExecutors.directExecutor());
+    };
+  }
+
+  private static CallLoop.Call batch(List<ManagedChannel> tenants, AssignLatency latency, int size) {
+    List<JobServiceGrpc.JobServiceFutureStub> stubs = tenants.stream().map(JobServiceGrpc::newFutureStub).toList();
+    return (i, due) -> {
+      SubmitJobsRequest.Builder b = SubmitJobsRequest.newBuilder();
+      for (int k = 0; k < size; k++) {
+        b.addSpecs(spec(requestId("b")));
+      }
+      return Futures.transform(stubs.get((int) (i % stubs.size())).submitJobs(b.build()), r -> {
+        for (SubmitJobResponse one : r.getResultsList()) {
+          latency.submitted(one.getJob().getJobId(), due);
+        }
+        return r.getResultsCount();
+      }, MoreExecutors.directExecutor());
+    };
+  }
+
+  private static String callNote(CallLoop.Result r, int inFlight, int connections) {
+    return String.format("%d in flight over %d connections, %,d calls in %.1f s, %d failed%s; call latency %s", inFlight, connections,
+        r.calls(), r.elapsedNanos() / 1e9, r.failedCalls(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
+        LoadReport.percentiles(r.latencyMicros()));
+  }
+
+  /** The scheduler's CPU over {@code seconds} with no calls, as a fraction of one core. */
+  private static double idleCpu(SchedulerProcess s, int seconds) throws Exception {
+    if (seconds == 0) {
+      return 0;
+    }
+    double c0 = s.cpuSeconds();
+    long t0 = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    return (s.cpuSeconds() - c0) / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  private static String memTotal() {
+    try {
+      return Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ");
+    } catch (Exception e) {
+      return "MemTotal unknown";
+    }
+  }
+
+  /** Refuses to start when this process may not open {@code needed} files (one per node connection). */
+  static void checkOpenFiles(int needed) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+          long soft = f[0].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[0]);
+          if (soft < needed) {
+            throw new IllegalArgumentException("--nodes: needs about " + needed + " open files but the soft limit is " + soft
+                + " (raise it first: ulimit -n " + f[1] + ")");
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      // not Linux: no check
+    }
+  }
+}
