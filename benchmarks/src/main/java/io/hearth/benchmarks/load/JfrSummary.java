@@ -14,16 +14,22 @@ import java.util.stream.Collectors;
 
 /**
  * Summarises the {@code jdk.ExecutionSample} events of a JFR file as {@code jfr print} writes
- * them: per sample, the top frame (where the CPU was) and the first Hearth frame of the stack
- * (which Hearth code led there).
+ * them (stacks up to 64 frames): per sample, the top frame (where the CPU was), the thread (pool
+ * names with digits as '#'), and each Hearth class on the stack (inclusive: which Hearth code led
+ * there, counted once per sample).
  */
 final class JfrSummary {
+  static final int STACK_DEPTH = 64;
+  private static final String THREAD = "sampledThread = \"";
+
   final Map<String, Integer> topFrames = new HashMap<>();
-  final Map<String, Integer> hearthFrames = new HashMap<>();
+  final Map<String, Integer> hearthClasses = new HashMap<>();
+  final Map<String, Integer> threads = new HashMap<>();
   int samples;
 
   static JfrSummary of(Path jfrFile) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("jfr", "print", "--events", "jdk.ExecutionSample", jfrFile.toString())
+    Process p = new ProcessBuilder("jfr", "print", "--stack-depth", Integer.toString(STACK_DEPTH),
+        "--events", "jdk.ExecutionSample", jfrFile.toString())
         .redirectErrorStream(true).start();
     JfrSummary s;
     try (Reader r = new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)) {
@@ -41,13 +47,19 @@ final class JfrSummary {
     String line;
     boolean inStack = false;
     boolean first = false;
-    boolean hearthSeen = false;
+    java.util.Set<String> seen = new java.util.HashSet<>();
     while ((line = in.readLine()) != null) {
       String t = line.trim();
+      if (t.startsWith(THREAD)) {
+        int end = t.indexOf('"', THREAD.length());
+        String name = end > 0 ? t.substring(THREAD.length(), end) : t.substring(THREAD.length());
+        s.threads.merge(name.replaceAll("[0-9]+", "#"), 1, Integer::sum);
+        continue;
+      }
       if (t.startsWith("stackTrace = [")) {
         inStack = true;
         first = true;
-        hearthSeen = false;
+        seen.clear();
         s.samples++;
         continue;
       }
@@ -65,9 +77,13 @@ final class JfrSummary {
         s.topFrames.merge(frame, 1, Integer::sum);
         first = false;
       }
-      if (!hearthSeen && frame.startsWith("io.hearth.")) {
-        s.hearthFrames.merge(frame, 1, Integer::sum);
-        hearthSeen = true;
+      if (frame.startsWith("io.hearth.")) {
+        String cls = frame.substring(0, Math.max(0, frame.lastIndexOf('.')));
+        int nested = cls.indexOf('$');
+        cls = nested > 0 ? cls.substring(0, nested) : cls;
+        if (seen.add(cls)) {
+          s.hearthClasses.merge(cls, 1, Integer::sum);
+        }
       }
     }
     return s;

@@ -166,8 +166,10 @@ public final class LoadMain {
         scheduler.jcmd("JFR.stop", "name=load");
         JfrSummary s = JfrSummary.of(jfr);
         report.note("JFR of the scheduler over the unary and batch phases (" + s.samples + " execution samples, " + jfr
-            + "). Top frames:\n\n```\n" + String.join("\n", s.top(s.topFrames, 15)) + "\n```\n\nFirst Hearth frame of each sample:\n\n```\n"
-            + String.join("\n", s.top(s.hearthFrames, 15)) + "\n```");
+            + "). Threads:\n\n```\n" + String.join("\n", s.top(s.threads, 12))
+            + "\n```\n\nTop frames (self):\n\n```\n" + String.join("\n", s.top(s.topFrames, 15))
+            + "\n```\n\nHearth classes on the stack (inclusive, once per sample):\n\n```\n" + String.join("\n", s.top(s.hearthClasses, 20))
+            + "\n```");
       }
 
       double rate = Math.max(1, o.latencyFraction() * unary.placedPerSecond());
