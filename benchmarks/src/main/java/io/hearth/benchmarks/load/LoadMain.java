@@ -81,6 +81,8 @@ public final class LoadMain {
     double echoTls = 0;
     if (!o.skipEcho()) {
       System.out.println("echo ceiling, plaintext ...");
+      // A discarded run first: the JIT is shared, so neither measured echo starts cold.
+      EchoCeiling.plaintext(payload, o.tenants(), o.inFlight(), Math.min(o.maxCalls(), 50_000), Math.min(3, o.phaseSeconds()));
       CallLoop.Result plain = EchoCeiling.plaintext(payload, o.tenants(), o.inFlight(), o.maxCalls(), o.phaseSeconds());
       System.out.println("echo ceiling, mTLS ...");
       CallLoop.Result tls = EchoCeiling.mtls(pki, payload, o.tenants(), o.inFlight(), o.maxCalls(), o.phaseSeconds());
@@ -105,6 +107,7 @@ public final class LoadMain {
       System.out.println("starting the scheduler ...");
       scheduler = SchedulerProcess.start(o.schedulerJar(), dir, pki, o.schedulerHeapMb(), o.telemetrySeconds());
       toKill[0] = scheduler;
+      SchedulerProcess sched = scheduler;
       report.context("scheduler: pid " + scheduler.pid() + ", -Xmx" + o.schedulerHeapMb() + "m, log " + scheduler.log());
       for (int i = 0; i < o.tenants(); i++) {
         tenants.add(Channels.open(scheduler.grpcPort(), pki.tenant("load-" + i)));
@@ -115,6 +118,7 @@ public final class LoadMain {
       System.out.printf("connecting %d + %d nodes ...%n", warm, o.nodes() - warm);
       int warmWelcomed = nodes.connect(pki, scheduler.grpcPort(), warm, o.nodeCores(), 64, 60 + warm / 20.0);
       Thread.sleep(2000);
+      java.util.Map<String, long[]> classes0 = scheduler.classHistogram();
       long heap0 = scheduler.heapUsedAfterGc();
       double cpu0 = idleCpu(scheduler, o.idleSeconds());
 
@@ -129,47 +133,44 @@ public final class LoadMain {
         report.note("Only " + welcomed + " of " + o.nodes() + " nodes were welcomed; first error: " + nodes.firstError());
       }
       Thread.sleep(2000);
+      java.util.Map<String, long[]> classes1 = scheduler.classHistogram();
       long heap1 = scheduler.heapUsedAfterGc();
-      double cpu1 = idleCpu(scheduler, o.idleSeconds());
+      double[] cpu1Box = new double[1];
+      String idleProfile = profiled(scheduler, dir, "idle", o.jfr() && o.idleSeconds() > 0,
+          () -> cpu1Box[0] = idleCpu(sched, o.idleSeconds()));
+      double cpu1 = cpu1Box[0];
       double heapPerNode = measured <= 0 ? 0 : (heap1 - heap0) / (double) measured;
       report.row("scheduler heap after GC, " + warmWelcomed + " / " + welcomed + " nodes", String.format("%,.1f MiB / %,.1f MiB",
           heap0 / 1048576.0, heap1 / 1048576.0), "jcmd GC.run, then GC.heap_info 'used'");
       report.row("scheduler heap per connected node", String.format("%,.0f B", heapPerNode), "difference / the " + measured + " nodes added");
+      if (measured > 0) {
+        report.note("Live heap added per node, by class (jcmd GC.class_histogram, " + warmWelcomed + " then " + welcomed
+            + " nodes connected):\n\n```\n" + String.join("\n", classGrowth(classes0, classes1, measured, 15)) + "\n```");
+      }
+      if (idleProfile != null) {
+        report.note("JFR of the scheduler over the idle window with " + welcomed + " nodes (telemetry only). " + idleProfile);
+      }
       if (o.idleSeconds() > 0) {
         report.row("scheduler CPU idle, " + warmWelcomed + " / " + welcomed + " nodes",
             String.format("%.1f %% / %.1f %% of one core", 100 * cpu0, 100 * cpu1),
             String.format("/proc/PID/stat utime+stime over %d s each; telemetry every %d s", o.idleSeconds(), o.telemetrySeconds()));
       }
 
-      if (o.jfr()) {
-        scheduler.jcmd("JFR.start", "name=load", "settings=profile");
-      }
-      System.out.println("unary SubmitJob ...");
-      CallLoop.run(o.inFlight(), Math.min(o.maxJobs(), 20_000), Math.min(2, o.phaseSeconds()), 0, unary(tenants, latency, "w1"));
-      drain(latency, 30);
-      latency.takeInterval();
-      Phase unary = phase(latency, scheduler, 30, () ->
-          CallLoop.run(o.inFlight(), o.maxJobs(), o.phaseSeconds(), 0, unary(tenants, latency, "u")));
+      Phase[] measuredPhases = new Phase[2];
+      String loadProfile = profiled(scheduler, dir, "submit", o.jfr(), () -> {
+        measuredPhases[0] = unaryPhase(o, tenants, latency, sched);
+        measuredPhases[1] = batchPhase(o, tenants, latency, sched);
+      });
+      Phase unary = measuredPhases[0];
+      Phase batch = measuredPhases[1];
       report.row("unary SubmitJob, accepted", LoadReport.rate(unary.run().opsPerSecond()), callNote(unary.run(), o.inFlight(), o.tenants()));
       report.row("unary SubmitJob, accepted and placed", LoadReport.rate(unary.placedPerSecond()), unary.placedNote());
       report.row("unary SubmitJob, submit -> assigned (at peak)", LoadReport.percentiles(unary.assign()), "closed loop: queueing included");
-
-      System.out.println("SubmitJobs batches ...");
-      Phase batch = phase(latency, scheduler, 30, () -> CallLoop.run(o.batchesInFlight(), Math.max(1, o.maxJobs() / o.batchSize()),
-          o.phaseSeconds(), 0, batch(tenants, latency, o.batchSize())));
       report.row("SubmitJobs x" + o.batchSize() + ", jobs accepted", LoadReport.rate(batch.run().opsPerSecond()),
           callNote(batch.run(), o.batchesInFlight(), o.tenants()) + " (calls: " + LoadReport.rate(batch.run().callsPerSecond()) + ")");
       report.row("SubmitJobs x" + o.batchSize() + ", jobs accepted and placed", LoadReport.rate(batch.placedPerSecond()), batch.placedNote());
-      if (o.jfr()) {
-        Path jfr = dir.resolve("scheduler.jfr");
-        scheduler.jcmd("JFR.dump", "name=load", "filename=" + jfr);
-        scheduler.jcmd("JFR.stop", "name=load");
-        JfrSummary s = JfrSummary.of(jfr);
-        report.note("JFR of the scheduler over the unary and batch phases (" + s.samples + " execution samples, " + jfr
-            + "). Threads:\n\n```\n" + String.join("\n", s.top(s.threads, 12))
-            + "\n```\n\nTop frames (self):\n\n```\n" + String.join("\n", s.top(s.topFrames, 15))
-            + "\n```\n\nHearth classes on the stack (inclusive, once per sample):\n\n```\n" + String.join("\n", s.top(s.hearthClasses, 20))
-            + "\n```");
+      if (loadProfile != null) {
+        report.note("JFR of the scheduler over the unary and batch phases. " + loadProfile);
       }
 
       double rate = Math.max(1, o.latencyFraction() * unary.placedPerSecond());
@@ -218,6 +219,60 @@ public final class LoadMain {
         // already shutting down
       }
     }
+  }
+
+  private static Phase unaryPhase(LoadOptions o, List<ManagedChannel> tenants, AssignLatency latency, SchedulerProcess s)
+      throws Exception {
+    System.out.println("unary SubmitJob ...");
+    // Warm-up, not counted; then wait until its jobs are placed.
+    CallLoop.run(o.inFlight(), Math.min(o.maxJobs(), 20_000), Math.min(2, o.phaseSeconds()), 0, unary(tenants, latency, "w"));
+    drain(latency, 30);
+    return phase(latency, s, 30, () -> CallLoop.run(o.inFlight(), o.maxJobs(), o.phaseSeconds(), 0, unary(tenants, latency, "u")));
+  }
+
+  private static Phase batchPhase(LoadOptions o, List<ManagedChannel> tenants, AssignLatency latency, SchedulerProcess s)
+      throws Exception {
+    System.out.println("SubmitJobs batches ...");
+    return phase(latency, s, 30, () -> CallLoop.run(o.batchesInFlight(), Math.max(1, o.maxJobs() / o.batchSize()),
+        o.phaseSeconds(), 0, batch(tenants, latency, o.batchSize())));
+  }
+
+  interface Body {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code body}, recorded by JFR in the scheduler when {@code on}; the summary as Markdown, or null. */
+  private static String profiled(SchedulerProcess s, Path dir, String name, boolean on, Body body) throws Exception {
+    if (!on) {
+      body.run();
+      return null;
+    }
+    Path file = dir.resolve("scheduler-" + name + ".jfr");
+    s.jcmd("JFR.start", "name=" + name, "settings=profile");
+    try {
+      body.run();
+    } finally {
+      s.jcmd("JFR.dump", "name=" + name, "filename=" + file);
+      s.jcmd("JFR.stop", "name=" + name);
+    }
+    JfrSummary j = JfrSummary.of(file);
+    return j.samples + " execution samples (" + file + "). Threads:\n\n```\n" + String.join("\n", j.top(j.threads, 12))
+        + "\n```\n\nTop frames (self):\n\n```\n" + String.join("\n", j.top(j.topFrames, 15))
+        + "\n```\n\nHearth classes on the stack (inclusive, once per sample):\n\n```\n" + String.join("\n", j.top(j.hearthClasses, 20))
+        + "\n```";
+  }
+
+  /** The classes whose live bytes grew most between two histograms, per added node. */
+  static List<String> classGrowth(java.util.Map<String, long[]> before, java.util.Map<String, long[]> after, int nodes, int n) {
+    long[] zero = {0, 0};
+    return after.entrySet().stream()
+        .map(e -> java.util.Map.entry(e.getKey(), new long[] {
+            e.getValue()[0] - before.getOrDefault(e.getKey(), zero)[0], e.getValue()[1] - before.getOrDefault(e.getKey(), zero)[1]}))
+        .filter(e -> e.getValue()[1] > 0)
+        .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
+        .limit(n)
+        .map(e -> String.format("%,9.0f B %7.1f objects  %s", e.getValue()[1] / (double) nodes, e.getValue()[0] / (double) nodes, e.getKey()))
+        .toList();
   }
 
   /** A measured submit phase: the loop, then (bounded) the wait until its jobs were all assigned. */

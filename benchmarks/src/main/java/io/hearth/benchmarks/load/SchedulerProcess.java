@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * soft limit is raised to the hard limit. Killed on {@link #close()}.
  */
 final class SchedulerProcess implements AutoCloseable {
+  private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
   private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
 
   private final Process process;
@@ -107,6 +108,21 @@ final class SchedulerProcess implements AutoCloseable {
       throw new IllegalStateException("jcmd GC.heap_info: no 'used' figure");
     }
     return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  /**
+   * Live objects per class ({@code jcmd GC.class_histogram}, which collects first): class name ->
+   * {instances, bytes}.
+   */
+  java.util.Map<String, long[]> classHistogram() throws Exception {
+    java.util.Map<String, long[]> out = new java.util.HashMap<>();
+    for (String line : jcmd("GC.class_histogram").split("\n")) {
+      Matcher m = HISTOGRAM_ROW.matcher(line);
+      if (m.find()) {
+        out.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+      }
+    }
+    return out;
   }
 
   /** User + system CPU of the process so far, in seconds ({@code /proc/PID/stat}). */
