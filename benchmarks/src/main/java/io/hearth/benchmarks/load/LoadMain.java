@@ -135,10 +135,10 @@ public final class LoadMain {
       Thread.sleep(2000);
       java.util.Map<String, long[]> classes1 = scheduler.classHistogram();
       long heap1 = scheduler.heapUsedAfterGc();
-      double[] cpu1Box = new double[1];
+      double cpu1 = idleCpu(scheduler, o.idleSeconds());
+      // JFR costs CPU itself: the profile of the idle scheduler is a second window, not the measured one.
       String idleProfile = profiled(scheduler, dir, "idle", o.jfr() && o.idleSeconds() > 0,
-          () -> cpu1Box[0] = idleCpu(sched, o.idleSeconds()));
-      double cpu1 = cpu1Box[0];
+          () -> Thread.sleep(o.idleSeconds() * 1000L));
       double heapPerNode = measured <= 0 ? 0 : (heap1 - heap0) / (double) measured;
       report.row("scheduler heap after GC, " + warmWelcomed + " / " + welcomed + " nodes", String.format("%,.1f MiB / %,.1f MiB",
           heap0 / 1048576.0, heap1 / 1048576.0), "jcmd GC.run, then GC.heap_info 'used'");
