@@ -14,10 +14,12 @@ import org.HdrHistogram.Recorder;
 final class AssignLatency {
   private final ConcurrentHashMap<String, Half> pending = new ConcurrentHashMap<>();
   private final AtomicLong assigned = new AtomicLong();
+  private final AtomicLong submitted = new AtomicLong();
   private final Recorder recorder = new Recorder(3);
 
   /** The submitter's half: the job was submitted at {@code submittedNanos}. */
   void submitted(String jobId, long submittedNanos) {
+    submitted.incrementAndGet();
     meet(jobId, submittedNanos, true);
   }
 
@@ -48,6 +50,16 @@ final class AssignLatency {
   }
 
   private record Half(long nanos, boolean submit) {}
+
+  /** Jobs accepted since the start. */
+  long submittedCount() {
+    return submitted.get();
+  }
+
+  /** Jobs accepted and not yet assigned (every job of the run is this client's). */
+  long backlog() {
+    return Math.max(0, submitted.get() - assigned.get());
+  }
 
   /** Assignments received by all nodes since the start. */
   long assignedCount() {

@@ -51,6 +51,12 @@ class LoadToolTest {
     assertThat(h.getTotalCount()).isEqualTo(2);
     assertThat(h.getMaxValue()).isGreaterThanOrEqualTo(4_900);
     assertThat(l.assignedCount()).isEqualTo(4);
+    assertThat(l.submittedCount()).isEqualTo(2);
+    assertThat(l.backlog()).isZero();
+    l.submitted("d", System.nanoTime());
+    l.submitted("e", System.nanoTime());
+    l.submitted("f", System.nanoTime());
+    assertThat(l.backlog()).isEqualTo(1);
     assertThat(l.takeInterval().getTotalCount()).isZero();
   }
 
@@ -85,6 +91,16 @@ class LoadToolTest {
         .containsEntry("io.hearth.scheduler.cluster.JobStore", 1).hasSize(3);
     assertThat(s.threads).containsExactly(java.util.Map.entry("grpc-default-executor-#", 2));
     assertThat(s.top(s.threads, 1)).containsExactly("100.0 % grpc-default-executor-#");
+  }
+
+  @Test
+  void classGrowthIsPerAddedNodeLargestFirst() {
+    java.util.Map<String, long[]> before = java.util.Map.of("[B", new long[] {10, 1_000}, "Gone", new long[] {5, 500},
+        "Same", new long[] {1, 16});
+    java.util.Map<String, long[]> after = java.util.Map.of("[B", new long[] {30, 5_000}, "New", new long[] {10, 1_000},
+        "Same", new long[] {1, 16});
+    assertThat(LoadMain.classGrowth(before, after, 10, 5)).containsExactly(
+        "      400 B     2.0 objects  [B", "      100 B     1.0 objects  New");
   }
 
   @Test
