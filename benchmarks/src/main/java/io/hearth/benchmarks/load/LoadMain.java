@@ -116,19 +116,19 @@ public final class LoadMain {
       // heap and idle CPU are then measured around the other nine tenths.
       int warm = o.nodes() >= 10 ? o.nodes() / 10 : 0;
       System.out.printf("connecting %d + %d nodes ...%n", warm, o.nodes() - warm);
-      int warmWelcomed = nodes.connect(pki, scheduler.grpcPort(), warm, o.nodeCores(), 64, 60 + warm / 20.0);
+      int warmWelcomed = nodes.connect(pki, scheduler.grpcPort(), warm, o.nodeCores(), o.radiatorPercent(), 64, 60 + warm / 20.0);
       Thread.sleep(2000);
       java.util.Map<String, long[]> classes0 = scheduler.classHistogram();
       long heap0 = scheduler.heapUsedAfterGc();
       double cpu0 = idleCpu(scheduler, o.idleSeconds());
 
       long t0 = System.nanoTime();
-      int welcomed = nodes.connect(pki, scheduler.grpcPort(), o.nodes() - warm, o.nodeCores(), 64, 60 + o.nodes() / 20.0);
+      int welcomed = nodes.connect(pki, scheduler.grpcPort(), o.nodes() - warm, o.nodeCores(), o.radiatorPercent(), 64, 60 + o.nodes() / 20.0);
       double connectSeconds = (System.nanoTime() - t0) / 1e9;
       int measured = welcomed - warmWelcomed;
       report.row("nodes welcomed", String.format("%,d of %,d", welcomed, o.nodes()),
-          String.format("%,d, then %,d in %.1f s; one mTLS connection and Connect stream each, at most 64 handshakes at a time; %d cores each",
-              warmWelcomed, measured, connectSeconds, o.nodeCores()));
+          String.format("%,d, then %,d in %.1f s; one mTLS connection and Connect stream each, at most 64 handshakes at a time; %d cores each, %d %% radiators",
+              warmWelcomed, measured, connectSeconds, o.nodeCores(), o.radiatorPercent()));
       if (welcomed < o.nodes()) {
         report.note("Only " + welcomed + " of " + o.nodes() + " nodes were welcomed; first error: " + nodes.firstError());
       }

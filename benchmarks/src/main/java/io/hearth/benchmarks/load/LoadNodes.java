@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * agent sends for a short job. The real {@code NodeAgent} forks an OS process per attempt, which
  * caps a 2-core machine at a few hundred jobs/s: this host measures the scheduler, not fork().
  *
- * <p>The fleet: 80 % radiators (SEALED, wanting all the heat they can make), 20 % data-center
- * machines (CERTIFIED). Nodes do not reconnect: a stream that ends is counted in {@link #disconnects()}.
+ * <p>The fleet: a share of radiators (SEALED, wanting all the heat they can make), the rest
+ * data-center machines (CERTIFIED). Nodes do not reconnect: a stream that ends is counted in {@link #disconnects()}.
  */
 final class LoadNodes implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
@@ -65,12 +65,13 @@ final class LoadNodes implements AutoCloseable {
    * Connects {@code count} more nodes, at most {@code handshakes} at a time, and waits (at most
    * {@code timeoutSeconds}) until each was welcomed or failed. Returns the welcomed count so far.
    */
-  int connect(LoadPki pki, int port, int count, int cores, int handshakes, double timeoutSeconds) throws InterruptedException {
+  int connect(LoadPki pki, int port, int count, int cores, int radiatorPercent, int handshakes, double timeoutSeconds)
+      throws InterruptedException {
     Semaphore inFlight = new Semaphore(handshakes);
     long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
     int first = nodes.size();
     for (int i = first; i < first + count; i++) {
-      boolean radiator = i % 5 != 4;
+      boolean radiator = i % 100 < radiatorPercent;
       String id = String.format("load-%s-%05d", radiator ? "rad" : "dc", i);
       if (!inFlight.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         break;

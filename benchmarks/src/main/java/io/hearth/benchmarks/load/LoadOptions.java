@@ -12,6 +12,7 @@ import java.util.Map;
 public record LoadOptions(
     int nodes,
     int nodeCores,
+    int radiatorPercent,
     int tenants,
     int inFlight,
     int batchSize,
@@ -35,6 +36,7 @@ public record LoadOptions(
   static {
     HELP.put("--nodes", "simulated nodes connected to the scheduler, 1..10000 (default 500)");
     HELP.put("--node-cores", "cores each node offers, 1..1024 (default 16)");
+    HELP.put("--radiator-percent", "share of nodes that are radiators (SEALED, wanting all their heat), the rest data-center machines (CERTIFIED), 0..100 (default 80)");
     HELP.put("--tenants", "tenant identities, one mTLS connection each (the echo client uses as many), 1..64 (default 8)");
     HELP.put("--in-flight", "unary calls in flight (echo and SubmitJob), 1..4096 (default 128)");
     HELP.put("--batch", "jobs per SubmitJobs call, 1..1000 (default 100)");
@@ -76,6 +78,7 @@ public record LoadOptions(
     return new LoadOptions(
         (int) integer(f, "--nodes", 500, 1, 10_000),
         (int) integer(f, "--node-cores", 16, 1, 1024),
+        (int) integer(f, "--radiator-percent", 80, 0, 100),
         (int) integer(f, "--tenants", 8, 1, 64),
         (int) integer(f, "--in-flight", 128, 1, 4096),
         (int) integer(f, "--batch", 100, 1, 1000),
