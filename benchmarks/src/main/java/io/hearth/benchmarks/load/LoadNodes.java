@@ -63,9 +63,9 @@ final class LoadNodes implements AutoCloseable {
 
   /**
    * Connects {@code count} more nodes, at most {@code handshakes} at a time, and waits (at most
-   * {@code timeoutSeconds}) until each was welcomed or failed. Returns the welcomed count so far.
+   * {@code timeoutSeconds}) until each was welcomed or failed. Node i connects to port {@code portOf(i)}. Returns the welcomed count so far.
    */
-  int connect(LoadPki pki, int port, int count, int cores, int radiatorPercent, int handshakes, double timeoutSeconds)
+  int connect(LoadPki pki, java.util.function.IntUnaryOperator portOf, int count, int cores, int radiatorPercent, int handshakes, double timeoutSeconds)
       throws InterruptedException {
     Semaphore inFlight = new Semaphore(handshakes);
     long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
@@ -76,7 +76,7 @@ final class LoadNodes implements AutoCloseable {
       if (!inFlight.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         break;
       }
-      ManagedChannel ch = Channels.open(port, pki.node(id, radiator ? "SEALED" : "CERTIFIED"));
+      ManagedChannel ch = Channels.open(portOf.applyAsInt(i), pki.node(id, radiator ? "SEALED" : "CERTIFIED"));
       channels.add(ch);
       Node node = new Node(id, radiator, cores, (i * 0.6180339887) % 1, inFlight);
       nodes.add(node);

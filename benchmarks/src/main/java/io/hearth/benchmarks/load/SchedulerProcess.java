@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * One scheduler member in its own OS process ({@code java -jar hearth-scheduler-all.jar}), with the
- * dev defaults except: every port free and on 127.0.0.1, h2 store and audit log in the run's
- * temporary folder, the telemetry interval of the run, and a node timeout of three telemetry
+ * dev defaults except: every port free and on 127.0.0.1, h2 store (shared by the members) and
+ * audit log in the run's temporary folder, the telemetry interval of the run, and a node timeout of three telemetry
  * intervals (at least the default 15 s) so a loaded machine does not drop nodes. Its open-file
  * soft limit is raised to the hard limit. Killed on {@link #close()}.
  */
@@ -36,14 +36,46 @@ final class SchedulerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static SchedulerProcess start(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds) throws Exception {
+  /**
+   * Starts {@code members} members (1 = alone), each in its own process, joined into one cluster by
+   * their Hazelcast ports, sharing the h2 store; returns once each listens for gRPC.
+   */
+  static List<SchedulerProcess> startCluster(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int members)
+      throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("--scheduler-jar: '" + jar + "' not found (build it: mvn -B -o -q -pl scheduler,benchmarks -am package -DskipTests)");
     }
+    int[] clusterPorts = new int[members];
+    for (int i = 0; i < members; i++) {
+      clusterPorts[i] = freePort();
+    }
+    List<SchedulerProcess> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < members; i++) {
+        List<String> others = new ArrayList<>();
+        for (int k = 0; k < members; k++) {
+          if (k != i) {
+            others.add("127.0.0.1:" + clusterPorts[k]);
+          }
+        }
+        started.add(start(jar, dir, pki, heapMb, telemetrySeconds, i, clusterPorts[i], String.join(",", others), members));
+      }
+      for (SchedulerProcess s : started) {
+        s.awaitListening(180);
+      }
+      return started;
+    } catch (Exception | Error e) {
+      started.forEach(SchedulerProcess::close);
+      throw e;
+    }
+  }
+
+  private static SchedulerProcess start(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int index,
+      int clusterPort, String otherMembers, int members) throws IOException {
     int grpc = freePort();
-    Path log = dir.resolve("scheduler.log");
+    Path log = dir.resolve("scheduler-" + index + ".log");
     List<String> cmd = new ArrayList<>(List.of("bash", "-c",
-        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xms" + heapMb + "m -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError -jar \"$0\"",
+        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError -jar \"$0\"",
         jar.toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
@@ -53,23 +85,18 @@ final class SchedulerProcess implements AutoCloseable {
     env.put("HEARTH_HTTP_HOST", "127.0.0.1");
     env.put("HEARTH_HTTP_PORT", Integer.toString(freePort()));
     env.put("HEARTH_CLUSTER_HOST", "127.0.0.1");
-    env.put("HEARTH_CLUSTER_PORT", Integer.toString(freePort()));
+    env.put("HEARTH_CLUSTER_PORT", Integer.toString(clusterPort));
+    env.put("HEARTH_CLUSTER_MEMBERS", otherMembers);
+    env.put("HEARTH_CLUSTER_EXPECTED_MEMBERS", Integer.toString(members));
     env.put("HEARTH_CLUSTER_NAME", "hearth-load-" + ProcessHandle.current().pid());
     env.put("HEARTH_STORE_DATA_DIR", dir.resolve("db").toString());
-    env.put("HEARTH_AUDIT_FILE", dir.resolve("audit.log").toString());
+    env.put("HEARTH_AUDIT_FILE", dir.resolve("audit-" + index + ".log").toString());
     env.put("HEARTH_TLS_CERT", pki.serverCert().toString());
     env.put("HEARTH_TLS_KEY", pki.serverKey().toString());
     env.put("HEARTH_TLS_CA", pki.caCert().toString());
     env.put("HEARTH_NODE_TELEMETRY_INTERVAL_MS", Long.toString(telemetrySeconds * 1000L));
     env.put("HEARTH_NODE_TIMEOUT_MS", Long.toString(Math.max(15_000L, 3 * telemetrySeconds * 1000L)));
-    SchedulerProcess s = new SchedulerProcess(pb.start(), grpc, log);
-    try {
-      s.awaitListening(120);
-    } catch (RuntimeException e) {
-      s.close();
-      throw e;
-    }
-    return s;
+    return new SchedulerProcess(pb.start(), grpc, log);
   }
 
   int grpcPort() {
