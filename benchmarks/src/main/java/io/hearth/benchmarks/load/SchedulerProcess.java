@@ -1,0 +1,224 @@
+package io.hearth.benchmarks.load;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One scheduler member in its own OS process ({@code java -jar hearth-scheduler-all.jar}), with the
+ * dev defaults except: every port free and on 127.0.0.1, h2 store (shared by the members) and
+ * audit log in the run's temporary folder, the telemetry interval of the run, and a node timeout of three telemetry
+ * intervals (at least the default 15 s) so a loaded machine does not drop nodes. Its open-file
+ * soft limit is raised to the hard limit. Killed on {@link #close()}.
+ */
+final class SchedulerProcess implements AutoCloseable {
+  private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+  private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
+
+  private final Process process;
+  private final int grpcPort;
+  private final Path log;
+
+  private SchedulerProcess(Process process, int grpcPort, Path log) {
+    this.process = process;
+    this.grpcPort = grpcPort;
+    this.log = log;
+  }
+
+  /**
+   * Starts {@code members} members (1 = alone), each in its own process, joined into one cluster by
+   * their Hazelcast ports, sharing the h2 store; returns once each listens for gRPC.
+   */
+  static List<SchedulerProcess> startCluster(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int members)
+      throws Exception {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("--scheduler-jar: '" + jar + "' not found (build it: mvn -B -o -q -pl scheduler,benchmarks -am package -DskipTests)");
+    }
+    int[] clusterPorts = new int[members];
+    for (int i = 0; i < members; i++) {
+      clusterPorts[i] = freePort();
+    }
+    List<SchedulerProcess> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < members; i++) {
+        List<String> others = new ArrayList<>();
+        for (int k = 0; k < members; k++) {
+          if (k != i) {
+            others.add("127.0.0.1:" + clusterPorts[k]);
+          }
+        }
+        started.add(start(jar, dir, pki, heapMb, telemetrySeconds, i, clusterPorts[i], String.join(",", others), members));
+      }
+      for (SchedulerProcess s : started) {
+        s.awaitListening(180);
+      }
+      return started;
+    } catch (Exception | Error e) {
+      started.forEach(SchedulerProcess::close);
+      throw e;
+    }
+  }
+
+  private static SchedulerProcess start(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int index,
+      int clusterPort, String otherMembers, int members) throws IOException {
+    int grpc = freePort();
+    Path log = dir.resolve("scheduler-" + index + ".log");
+    List<String> cmd = new ArrayList<>(List.of("bash", "-c",
+        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError -jar \"$0\"",
+        jar.toAbsolutePath().toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> k.startsWith("HEARTH_"));
+    env.put("HEARTH_GRPC_HOST", "127.0.0.1");
+    env.put("HEARTH_GRPC_PORT", Integer.toString(grpc));
+    env.put("HEARTH_HTTP_HOST", "127.0.0.1");
+    env.put("HEARTH_HTTP_PORT", Integer.toString(freePort()));
+    env.put("HEARTH_CLUSTER_HOST", "127.0.0.1");
+    env.put("HEARTH_CLUSTER_PORT", Integer.toString(clusterPort));
+    env.put("HEARTH_CLUSTER_MEMBERS", otherMembers);
+    env.put("HEARTH_CLUSTER_EXPECTED_MEMBERS", Integer.toString(members));
+    env.put("HEARTH_CLUSTER_NAME", "hearth-load-" + ProcessHandle.current().pid());
+    env.put("HEARTH_STORE_DATA_DIR", dir.resolve("db").toString());
+    env.put("HEARTH_AUDIT_FILE", dir.resolve("audit-" + index + ".log").toString());
+    env.put("HEARTH_TLS_CERT", pki.serverCert().toString());
+    env.put("HEARTH_TLS_KEY", pki.serverKey().toString());
+    env.put("HEARTH_TLS_CA", pki.caCert().toString());
+    env.put("HEARTH_NODE_TELEMETRY_INTERVAL_MS", Long.toString(telemetrySeconds * 1000L));
+    env.put("HEARTH_NODE_TIMEOUT_MS", Long.toString(Math.max(15_000L, 3 * telemetrySeconds * 1000L)));
+    return new SchedulerProcess(pb.start(), grpc, log);
+  }
+
+  int grpcPort() {
+    return grpcPort;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  Path log() {
+    return log;
+  }
+
+  private void awaitListening(int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the scheduler exited with status " + process.exitValue() + " (log: " + log + ")\n" + tail());
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", grpcPort), 500);
+        return;
+      } catch (IOException e) {
+        Thread.sleep(250);
+      }
+    }
+    throw new IllegalStateException("the scheduler did not listen on 127.0.0.1:" + grpcPort + " within " + seconds + " s (log: " + log + ")");
+  }
+
+  /** Heap in use after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}), bytes. */
+  long heapUsedAfterGc() throws Exception {
+    jcmd("GC.run");
+    Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
+    if (!m.find()) {
+      throw new IllegalStateException("jcmd GC.heap_info: no 'used' figure");
+    }
+    return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  /**
+   * Live objects per class ({@code jcmd GC.class_histogram}, which collects first): class name ->
+   * {instances, bytes}.
+   */
+  java.util.Map<String, long[]> classHistogram() throws Exception {
+    java.util.Map<String, long[]> out = new java.util.HashMap<>();
+    for (String line : jcmd("GC.class_histogram").split("\n")) {
+      Matcher m = HISTOGRAM_ROW.matcher(line);
+      if (m.find()) {
+        out.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+      }
+    }
+    return out;
+  }
+
+  /** User + system CPU of the process so far, in seconds ({@code /proc/PID/stat}). */
+  double cpuSeconds() throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // Fields 14 and 15 of stat(5), counted from the state field (3) after the command name.
+    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return ticks / (double) clockTicks();
+  }
+
+  private static long clockTicks() {
+    try {
+      Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+      p.waitFor(5, TimeUnit.SECONDS);
+      return Long.parseLong(out);
+    } catch (IOException | NumberFormatException e) {
+      return 100;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 100;
+    }
+  }
+
+  String jcmd(String... command) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("jcmd", Long.toString(pid())));
+    cmd.addAll(List.of(command));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("jcmd " + String.join(" ", command) + ": no answer in 60 s");
+    }
+    return out;
+  }
+
+  String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
