@@ -70,7 +70,7 @@ import java.util.stream.StreamSupport;
  *
  * <pre>{@code
  * try (HearthClient hearth = HearthClient.builder()
- *     .scheduler("10.0.0.1:7070,10.0.0.2:7070")
+ *     .scheduler("hearth-0.bank.example:7070,hearth-1.bank.example:7070")
  *     .tlsDir(Path.of("certs"), "tenant-acme")
  *     .build()) {
  *   Job job = hearth.submit(JobSpecs.command("python3", "price.py").instances(500).build()).getJob();
