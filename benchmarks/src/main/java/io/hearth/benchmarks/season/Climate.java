@@ -1,5 +1,6 @@
 package io.hearth.benchmarks.season;
 
+import io.hearth.worker.thermal.OutdoorTemperature;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -19,10 +20,11 @@ import java.util.SplittableRandom;
  */
 final class Climate {
     static final ZoneId PARIS = ZoneId.of("Europe/Paris");
+    private static final OutdoorTemperature NORMALS = OutdoorTemperature.parisNormals();
     /** The simulated year starts here (a Thursday); 2026 is not a leap year. */
     static final LocalDateTime START = LocalDateTime.of(2026, 1, 1, 0, 0);
-    static final double[] MONTHLY_MEAN_C = {5.4, 6.2, 9.2, 12.0, 15.6, 18.8, 21.0, 20.8, 17.1, 13.1, 8.6, 5.9};
-    static final double DAILY_AMPLITUDE_K = 4.0;
+    /** The worker's daily swing around the monthly normals, K (OutdoorTemperature.parisNormals). */
+    static final double DAILY_AMPLITUDE_K = OutdoorTemperature.ParisNormals.DAILY_AMPLITUDE_K;
     static final double ANOMALY_SD_K = 3.0;
     static final double ANOMALY_PERSISTENCE = 0.7;
     /** Night setback hours, local: from 23:00 to 06:00. */
@@ -84,18 +86,9 @@ final class Climate {
         heatingDegreeDays = hdd;
     }
 
-    /** Mirrors {@code OutdoorTemperature.ParisNormals.at}: normals plus the daily cycle. */
+    /** The Paris normals with their daily cycle, exactly as the worker's thermostats see them. */
     static double normal(ZonedDateTime t) {
-        double monthPos = t.getMonthValue() - 1
-                + (t.getDayOfMonth() - 1 + t.getHour() / 24.0) / t.toLocalDate().lengthOfMonth();
-        double pos = monthPos - 0.5;
-        int i = (int) Math.floor(pos);
-        double frac = pos - i;
-        double a = MONTHLY_MEAN_C[Math.floorMod(i, 12)];
-        double b = MONTHLY_MEAN_C[Math.floorMod(i + 1, 12)];
-        double mean = a + (b - a) * frac;
-        double h = t.getHour() + t.getMinute() / 60.0 + t.getSecond() / 3600.0;
-        return mean + DAILY_AMPLITUDE_K * Math.cos(2 * Math.PI * (h - 15.0) / 24.0);
+        return NORMALS.at(t.toInstant());
     }
 
     boolean weekday(int step) {

@@ -3,6 +3,7 @@ package io.hearth.benchmarks.season;
 import io.hearth.scheduler.placement.NodeKinds;
 import io.hearth.scheduler.placement.NodeSpec;
 import io.hearth.scheduler.placement.SecurityClasses;
+import io.hearth.worker.thermal.SimulatedTank;
 
 import java.util.SplittableRandom;
 
@@ -44,13 +45,9 @@ final class SeasonFleet {
     static final double TANK_BACKUP_WATTS = 2000;
     /** A tank's safety relief keeps it at or below this, C. */
     static final double TANK_MAX_C = 85;
-    static final double WATER_J_PER_LITRE_K = 4186;
-    static final double TANK_AMBIENT_C = 18;
-    static final double COLD_WATER_C = 12;
-    /** Share of the daily draw in each local hour (SimulatedTank's profile): peaks 6-9 h and 18-22 h. */
-    static final double[] HOURLY_DRAW_SHARE = normalise(new double[] {
-        0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 2.0, 3.0, 2.0, 1.0, 0.6, 0.6,
-        0.8, 0.6, 0.5, 0.5, 0.6, 1.0, 2.0, 2.5, 2.5, 1.5, 0.8, 0.4});
+    static final double WATER_J_PER_LITRE_K = SimulatedTank.WATER_J_PER_LITRE_K;
+    static final double TANK_AMBIENT_C = SimulatedTank.DEFAULT_AMBIENT_C;
+    static final double COLD_WATER_C = SimulatedTank.DEFAULT_COLD_WATER_C;
 
     final int heaters;
     final int size;
@@ -236,7 +233,7 @@ final class SeasonFleet {
         ua[i] = loss;
         backupMaxWatts[i] = TANK_BACKUP_WATTS;
         for (int hr = 0; hr < 24; hr++) {
-            double gd = dailyDraw * HOURLY_DRAW_SHARE[hr] / 3600 * WATER_J_PER_LITRE_K;
+            double gd = dailyDraw * SimulatedTank.hourlyDrawShare(hr) / 3600 * WATER_J_PER_LITRE_K;
             double g = loss + gd;
             double sink = (loss * TANK_AMBIENT_C + gd * COLD_WATER_C) / g;
             double a = Math.exp(-g * h / capacity[i]);
@@ -292,17 +289,5 @@ final class SeasonFleet {
             sum += cores[i];
         }
         return sum;
-    }
-
-    private static double[] normalise(double[] w) {
-        double sum = 0;
-        for (double v : w) {
-            sum += v;
-        }
-        double[] out = new double[w.length];
-        for (int i = 0; i < w.length; i++) {
-            out[i] = w[i] / sum;
-        }
-        return out;
     }
 }

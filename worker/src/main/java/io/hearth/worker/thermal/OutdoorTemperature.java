@@ -38,7 +38,7 @@ public interface OutdoorTemperature {
     static final ParisNormals INSTANCE = new ParisNormals();
     /** Monthly means January..December, degrees Celsius (from DESIGN.md). */
     static final double[] MONTHLY_MEAN_C = {5.4, 6.2, 9.2, 12.0, 15.6, 18.8, 21.0, 20.8, 17.1, 13.1, 8.6, 5.9};
-    static final double DAILY_AMPLITUDE_K = 4.0;
+    public static final double DAILY_AMPLITUDE_K = 4.0;
     static final ZoneId PARIS = ZoneId.of("Europe/Paris");
 
     private ParisNormals() {}

@@ -80,6 +80,11 @@ public final class SimulatedTank extends LumpedThermalModel {
     return outdoor.at(t);
   }
 
+  /** Share of a day's hot-water draw in local hour {@code hour} (0-23); the 24 shares sum to 1. */
+  public static double hourlyDrawShare(int hour) {
+    return HOURLY_DRAW_SHARE[hour];
+  }
+
   private static double[] normalise(double[] w) {
     double sum = 0;
     for (double v : w) {
