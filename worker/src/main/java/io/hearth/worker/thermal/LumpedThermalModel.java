@@ -53,6 +53,11 @@ public abstract class LumpedThermalModel implements ThermostatSource {
 
   abstract double outdoor(Instant t);
 
+  /** Heat the model gets besides the compute at simulated time {@code t} (sun, occupants), W. */
+  double gainsWatts(Instant t) {
+    return 0;
+  }
+
   @Override
   public final synchronized ThermostatReading advance(Instant now, double computeWatts) {
     Objects.requireNonNull(now, "now");
@@ -73,7 +78,7 @@ public abstract class LumpedThermalModel implements ThermostatSource {
     for (int i = 0; i < steps; i++) {
       Instant mid = simNow.plusNanos((long) (h * 5e8));
       double g = conductance(mid);
-      double equilibrium = sinkTemperature(mid) + p / g;
+      double equilibrium = sinkTemperature(mid) + (p + gainsWatts(mid)) / g;
       temperatureC = equilibrium + (temperatureC - equilibrium) * Math.exp(-g * h / capacityJPerK);
       simNow = simNow.plusNanos((long) (h * 1e9));
       double hours = h / 3600;
@@ -94,17 +99,24 @@ public abstract class LumpedThermalModel implements ThermostatSource {
     return new ThermostatReading(demand, temperatureC, setpointC, out);
   }
 
-  /** Mean demand to hold the setpoint over the horizon, from the outdoor forecast, sampled hourly. */
+  /**
+   * Mean power wanted over the horizon: to hold the setpoint (from the outdoor forecast, sampled
+   * hourly, less the expected gains) plus to bring the mass from its temperature now back to the
+   * setpoint within the horizon, {@code C max(0, setpoint - T) / horizon}; clipped to 0..maxWatts.
+   */
   @Override
-  public final synchronized double forecastDemandWatts(java.time.Duration horizon) {
+  public final synchronized double forecastDemandWatts(Duration horizon) {
     Instant t = simNow != null ? simNow : (simulatedStart != null ? simulatedStart : Instant.now());
+    double seconds = Math.max(1, horizon.toNanos() / 1e9);
     int samples = (int) Math.max(1, Math.min(48, horizon.toHours()));
-    double sum = 0;
+    double hold = 0;
     for (int i = 0; i < samples; i++) {
       Instant at = t.plus(horizon.multipliedBy(i).dividedBy(samples));
-      sum += Math.min(maxWatts, Math.max(0, rawDemand(at, setpointC, setpointC)));
+      hold += Math.min(maxWatts, Math.max(0, rawDemand(at, setpointC, setpointC))) - gainsWatts(at);
     }
-    return sum / samples;
+    hold /= samples;
+    double recover = capacityJPerK * Math.max(0, setpointC - temperatureC) / seconds;
+    return Math.max(0, Math.min(maxWatts, hold + recover));
   }
 
   /** Simulated time of the model (null before the first {@link #advance}). */

@@ -5,7 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A heated room as one thermal mass (1R1C): {@code C dT/dt = P_compute - UA (T - T_out)}. The
+ * A heated room as one thermal mass (1R1C): {@code C dT/dt = P_compute + P_gains - UA (T - T_out)},
+ * with the gains of {@link RoomGains} (none by default). The
  * thermostat asks for what the room loses at setpoint plus a proportional correction,
  * {@code demand = clamp(UA (setpoint - T_out) + Kp (setpoint - T), 0, maxWatts)}, and for nothing
  * when the room is above its setpoint. Defaults follow DESIGN.md: UA 30 W/K, C 3.3 MJ/K (a time
@@ -23,6 +24,7 @@ public final class SimulatedRoom extends LumpedThermalModel {
   private final double ua;
   private final double kp;
   private final OutdoorTemperature outdoor;
+  private final RoomGains gains;
 
   private SimulatedRoom(Builder b) {
     super(b.capacity, b.setpoint, Double.isNaN(b.initial) ? b.setpoint : b.initial, b.maxWatts,
@@ -30,6 +32,7 @@ public final class SimulatedRoom extends LumpedThermalModel {
     this.ua = b.ua;
     this.kp = b.kp;
     this.outdoor = b.outdoor;
+    this.gains = b.gains;
   }
 
   public static Builder builder() {
@@ -56,6 +59,11 @@ public final class SimulatedRoom extends LumpedThermalModel {
     return outdoor.at(t);
   }
 
+  @Override
+  double gainsWatts(Instant t) {
+    return gains.watts(t);
+  }
+
   public double ua() {
     return ua;
   }
@@ -71,6 +79,7 @@ public final class SimulatedRoom extends LumpedThermalModel {
     private double timeScale = 1;
     private Instant simulatedStart;
     private OutdoorTemperature outdoor = OutdoorTemperature.constant(5);
+    private RoomGains gains = RoomGains.none();
 
     private Builder() {}
 
@@ -123,6 +132,12 @@ public final class SimulatedRoom extends LumpedThermalModel {
 
     public Builder outdoor(OutdoorTemperature outdoor) {
       this.outdoor = Objects.requireNonNull(outdoor, "outdoor");
+      return this;
+    }
+
+    /** Sun and internal gains (default none). */
+    public Builder gains(RoomGains gains) {
+      this.gains = Objects.requireNonNull(gains, "gains");
       return this;
     }
 

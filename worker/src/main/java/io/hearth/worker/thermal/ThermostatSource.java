@@ -23,8 +23,9 @@ public interface ThermostatSource {
   ThermostatReading current();
 
   /**
-   * Heat the room or tank is forecast to want over {@code horizon} of simulated time from now, in
-   * watts, if it is held at its setpoint (from the outdoor forecast); the current demand by default.
+   * Mean heat the room or tank is forecast to want over {@code horizon} of simulated time from now, in
+   * watts: to hold its setpoint (from the outdoor forecast, less expected gains) plus to recover the
+   * setpoint from its temperature now within the horizon. The current demand by default.
    */
   default double forecastDemandWatts(java.time.Duration horizon) {
     return current().demandWatts();

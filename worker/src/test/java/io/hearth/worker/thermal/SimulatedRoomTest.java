@@ -101,6 +101,60 @@ class SimulatedRoomTest {
   }
 
   @Test
+  void forecastsMoreForARoomBelowSetpointThanForTheSameRoomAtSetpoint() {
+    SimulatedRoom atSetpoint = room(5).build();
+    SimulatedRoom cold = room(5).initialTemperature(18).build();
+    atSetpoint.advance(T0, 0);
+    cold.advance(T0, 0);
+    Duration window = Duration.ofHours(4);
+    // Holding: 30 W/K x 15 K; recovering 2 K of 3.3 MJ/K within 4 h adds 458 W, capped at 600 W.
+    assertThat(atSetpoint.forecastDemandWatts(window)).isCloseTo(450, within(1e-9));
+    assertThat(cold.forecastDemandWatts(window)).isEqualTo(600.0);
+    SimulatedRoom slightlyCold = room(5).initialTemperature(19.9).build();
+    slightlyCold.advance(T0, 0);
+    assertThat(slightlyCold.forecastDemandWatts(window)).isCloseTo(450 + 3.3e6 * 0.1 / 14_400, within(1e-6));
+  }
+
+  @Test
+  void forecastsNoRecoveryAboveSetpointAndNeverMoreThanMaxWatts() {
+    SimulatedRoom warm = room(5).initialTemperature(22).build();
+    warm.advance(T0, 0);
+    assertThat(warm.forecastDemandWatts(Duration.ofHours(4))).isCloseTo(450, within(1e-9));
+    SimulatedRoom freezing = room(-30).initialTemperature(0).build();
+    freezing.advance(T0, 0);
+    assertThat(freezing.forecastDemandWatts(Duration.ofHours(4))).isEqualTo(600.0);
+    SimulatedRoom summer = room(25).initialTemperature(26).build();
+    summer.advance(T0, 0);
+    assertThat(summer.forecastDemandWatts(Duration.ofHours(4))).isZero();
+  }
+
+  @Test
+  void gainsWarmTheRoomAndLowerItsForecast() {
+    RoomGains gains = RoomGains.of(1, 2);
+    SimulatedRoom withGains = room(5).gains(gains).build();
+    SimulatedRoom without = room(5).build();
+    withGains.advance(T0, 0);
+    without.advance(T0, 0);
+    Duration window = Duration.ofHours(4);
+    double expectedGains = 0;
+    for (int h = 0; h < 4; h++) {
+      expectedGains += gains.watts(T0.plus(Duration.ofHours(h))) / 4;
+    }
+    assertThat(expectedGains).isGreaterThan(100);
+    assertThat(withGains.forecastDemandWatts(window))
+        .isCloseTo(without.forecastDemandWatts(window) - expectedGains, within(1e-6));
+    // Mild weather, so neither thermostat is at full power: the warmer room asks for less.
+    SimulatedRoom mildWithGains = room(12).gains(gains).build();
+    SimulatedRoom mild = room(12).build();
+    mildWithGains.advance(T0, 0);
+    mild.advance(T0, 0);
+    Instant later = T0.plus(Duration.ofHours(6));
+    assertThat(mildWithGains.advance(later, 0).insideC()).isGreaterThan(mild.advance(later, 0).insideC());
+    assertThat(mildWithGains.current().demandWatts()).isLessThan(mild.current().demandWatts());
+    assertThat(mild.current().demandWatts()).isLessThan(600);
+  }
+
+  @Test
   void rejectsOutOfRangeSettingsNamingThem() {
     assertThatThrownBy(() -> SimulatedRoom.builder().ua(0))
         .hasMessage("ua: 0.0 (expected: > 0 and <= 10000)");

@@ -38,6 +38,20 @@ class SimulatedTankTest {
   }
 
   @Test
+  void forecastsItsLossesAndMeanDrawPlusTheHeatToRecoverItsSetpoint() {
+    SimulatedTank full = SimulatedTank.builder().build();
+    SimulatedTank cool = SimulatedTank.builder().initialTemperature(52).build();
+    full.advance(SUMMER_NOON, 0);
+    cool.advance(SUMMER_NOON, 0);
+    Duration window = Duration.ofHours(4);
+    // Standing loss 2 W/K x (55 - 18) K plus 150 L a day heated from 12 C to 55 C.
+    double hold = 2 * 37 + 150 / 86_400.0 * 4186 * 43;
+    assertThat(full.forecastDemandWatts(window)).isCloseTo(hold, within(1e-6));
+    // 200 L brought up 3 K within 4 h.
+    assertThat(cool.forecastDemandWatts(window)).isCloseTo(hold + 200 * 4186 * 3 / 14_400.0, within(1e-6));
+  }
+
+  @Test
   void hourlyDrawSharesSumToOne() {
     double sum = 0;
     for (double s : SimulatedTank.HOURLY_DRAW_SHARE) {

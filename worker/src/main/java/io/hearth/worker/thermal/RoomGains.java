@@ -1,0 +1,117 @@
+package io.hearth.worker.thermal;
+
+import io.hearth.worker.Check;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+
+/**
+ * Heat a room gets besides its heater, in watts: internal gains (occupants, cooking, appliances) on a
+ * daily profile in local time, scaled per room, plus sun through the windows, an effective aperture
+ * (glazing area times transmittance times orientation and shading, m2) times the global horizontal
+ * irradiance of Paris. Both add to the room's heat balance as compute power does; the thermostat
+ * sees them only through the room temperature.
+ *
+ * <p>Irradiance: the month's mean daily global horizontal irradiation in Paris spread over the day as
+ * a half sinusoid between sunrise and sunset (day length from the solar declination at 48.86 N, solar
+ * noon at 11:51 UTC for 2.35 E, the equation of time ignored), so each day receives exactly the
+ * month's mean; no clouds day to day.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class RoomGains {
+  /**
+   * Mean daily global horizontal irradiation in Paris, January..December, kWh/m2/day: approximate
+   * long-term means of the order PVGIS (SARAH-2, 48.86 N 2.35 E) and Meteo-France's Paris-Montsouris
+   * normals give, about 1,150 kWh/m2 a year, rounded.
+   */
+  static final double[] PARIS_DAILY_IRRADIATION_KWH_PER_M2 =
+      {0.95, 1.7, 2.9, 4.2, 5.0, 5.5, 5.5, 4.7, 3.5, 2.1, 1.1, 0.8};
+  /**
+   * Internal gains of a typical occupied room per local hour, W (a room of scale 1): about 100 W at
+   * night (people asleep, fridge, standby), a morning peak, less by day, an evening peak for cooking,
+   * lights and screens.
+   */
+  static final double[] INTERNAL_WATTS_BY_HOUR = {
+      100, 100, 100, 100, 100, 100, 130, 180, 160, 110, 110, 110,
+      120, 110, 110, 110, 130, 160, 220, 280, 280, 240, 180, 130};
+  /** Bounds of the seeded room scale of {@link #INTERNAL_WATTS_BY_HOUR} (80-150 W at night). */
+  public static final double MIN_INTERNAL_SCALE = 0.8;
+  public static final double MAX_INTERNAL_SCALE = 1.5;
+  /** Bounds of the seeded effective solar aperture, m2. */
+  public static final double MIN_APERTURE_M2 = 0.5;
+  public static final double MAX_APERTURE_M2 = 2.5;
+  static final double LATITUDE_RAD = Math.toRadians(48.86);
+  /** Solar noon in UTC hours at 2.35 E. */
+  static final double SOLAR_NOON_UTC_H = 12 - 2.35 / 15;
+  private static final ZoneId PARIS = ZoneId.of("Europe/Paris");
+  private static final RoomGains NONE = new RoomGains(0, 0);
+
+  private final double internalScale;
+  private final double apertureM2;
+
+  private RoomGains(double internalScale, double apertureM2) {
+    this.internalScale = internalScale;
+    this.apertureM2 = apertureM2;
+  }
+
+  /** No gains: the heater and the backup heating are the room's only heat. */
+  public static RoomGains none() {
+    return NONE;
+  }
+
+  /** A room with {@code internalScale} times the typical internal gains and {@code apertureM2} of sun. */
+  public static RoomGains of(double internalScale, double apertureM2) {
+    return new RoomGains(Check.doubleIn("internalScale", internalScale, 0, 100),
+        Check.doubleIn("apertureM2", apertureM2, 0, 1_000));
+  }
+
+  /** A typical room from two uniform draws in [0, 1): its internal scale and its aperture. */
+  public static RoomGains typical(double u1, double u2) {
+    return of(MIN_INTERNAL_SCALE + (MAX_INTERNAL_SCALE - MIN_INTERNAL_SCALE) * u1,
+        MIN_APERTURE_M2 + (MAX_APERTURE_M2 - MIN_APERTURE_M2) * u2);
+  }
+
+  /** Gains at instant {@code t}, W. */
+  public double watts(Instant t) {
+    if (internalScale == 0 && apertureM2 == 0) {
+      return 0;
+    }
+    return internalScale * internalWatts(t.atZone(PARIS).getHour()) + apertureM2 * parisIrradiance(t);
+  }
+
+  public double internalScale() {
+    return internalScale;
+  }
+
+  public double apertureM2() {
+    return apertureM2;
+  }
+
+  /** Internal gains of a room of scale 1 in local hour {@code hour} (0-23), W. */
+  public static double internalWatts(int hour) {
+    return INTERNAL_WATTS_BY_HOUR[hour];
+  }
+
+  /** Global horizontal irradiance in Paris at {@code t} (see the class comment), W/m2. */
+  public static double parisIrradiance(Instant t) {
+    ZonedDateTime utc = t.atZone(ZoneOffset.UTC);
+    double dailyWhPerM2 = 1000 * PARIS_DAILY_IRRADIATION_KWH_PER_M2[utc.getMonthValue() - 1];
+    double declination = Math.toRadians(23.44) * Math.sin(2 * Math.PI * (284 + utc.getDayOfYear()) / 365.0);
+    double cosHalfDay = -Math.tan(LATITUDE_RAD) * Math.tan(declination);
+    double dayHours = 2 * Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cosHalfDay)))) / 15;
+    double hour = utc.getHour() + utc.getMinute() / 60.0 + utc.getSecond() / 3600.0;
+    double x = (hour - (SOLAR_NOON_UTC_H - dayHours / 2)) / dayHours;
+    if (dayHours <= 0 || x <= 0 || x >= 1) {
+      return 0;
+    }
+    // A half sinusoid over the day integrates to 2 L / pi hours at a peak of 1.
+    return dailyWhPerM2 * Math.PI / (2 * dayHours) * Math.sin(Math.PI * x);
+  }
+
+  @Override
+  public String toString() {
+    return String.format(java.util.Locale.ROOT, "internal x%.2f, aperture %.2f m2", internalScale, apertureM2);
+  }
+}
