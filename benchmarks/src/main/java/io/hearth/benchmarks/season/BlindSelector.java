@@ -134,11 +134,16 @@ final class BlindSelector {
                     for (int c = job.minSecurityClass; c < CLASSES; c++) {
                         int b = bucket(g, c, free);
                         int n = counts[b];
-                        for (int i = 0; i < n; i++, seen++) {
-                            if (seen >= r && fits(members[b][i], job)) {
+                        if (seen + n <= r) {
+                            seen += n; // the r-th node lies further on: skip the bucket whole
+                            continue;
+                        }
+                        for (int i = Math.max(0, r - seen); i < n; i++) {
+                            if (fits(members[b][i], job)) {
                                 return members[b][i];
                             }
                         }
+                        seen += n;
                     }
                 }
             }

@@ -114,7 +114,9 @@ final class PolicyRun {
 
     private final EndHeap ends = new EndHeap();
     private final JobQueue[] queues = new JobQueue[Tiers.DONATED + 1];
-    private final int[] failedShape = new int[1 << 13];
+    private static final int SHAPES = 1 << 13;
+    /** Per {@link #shape}: the pass in which a job of that shape last failed to fit anywhere. */
+    private final int[] failedShape;
     private int passId;
     private long reservations;
     private long queuedPaidCores;
@@ -142,9 +144,12 @@ final class PolicyRun {
         for (int t = 0; t < paidTenants.length; t++) {
             paidTenants[t] = engine.tenantId(String.format("tenant-%02d", t + 1));
         }
+        int tenants = 0;
         for (int i = 0; i < NONPROFITS.length; i++) {
             nonprofitTenants[i] = engine.tenantId("nonprofit-" + NONPROFITS[i]);
+            tenants = Math.max(tenants, nonprofitTenants[i]);
         }
+        failedShape = new int[(tenants + 2) * SHAPES];
         blind = policy.heatAware() ? null : new BlindSelector(fleet, policy, Rng.stream(seed, "random-policy"));
         paid = new PaidWorkload(climate, scale, seed);
         donationRnd = Rng.stream(seed, "donations-" + policy.id);
@@ -305,16 +310,19 @@ final class PolicyRun {
         }
     }
 
+    /**
+     * What decides whether a job fits anywhere: tier, class and cores (memory follows the cores, no
+     * region), and for an exclusive job its tenant too (it fits only on nodes that are empty or hold
+     * only its tenant's work).
+     */
     private int shape(int rec) {
-        if (jExclusive[rec]) {
-            return -1;
-        }
-        return ((jTier[rec] * 8 + jClass[rec]) << 7) | Math.min(127, jCores[rec]);
+        int shape = ((jTier[rec] * 8 + jClass[rec]) << 7) | Math.min(127, jCores[rec]);
+        return jExclusive[rec] ? (jTenant[rec] + 1) * SHAPES + shape : shape;
     }
 
     private boolean tryPlace(int rec, double t, boolean mayPreempt) {
         int shape = shape(rec);
-        if (shape >= 0 && failedShape[shape] == passId) {
+        if (failedShape[shape] == passId) {
             return false;
         }
         setRequest(rec);
@@ -323,9 +331,7 @@ final class PolicyRun {
             slot = preemptFor(rec, t);
         }
         if (slot < 0) {
-            if (shape >= 0) {
-                failedShape[shape] = passId;
-            }
+            failedShape[shape] = passId;
             return false;
         }
         start(rec, slot, t);
