@@ -1,6 +1,7 @@
 package io.hearth.benchmarks.season;
 
 import io.hearth.worker.thermal.OutdoorTemperature;
+import io.hearth.worker.thermal.RoomGains;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -39,6 +40,10 @@ final class Climate {
     final byte[] month;
     final byte[] hour;
     final byte[] dayOfWeek;
+    /** Internal gains of a room of scale 1 during the step (local hour at its start), W: RoomGains.internalWatts. */
+    final double[] internalWatts;
+    /** Global horizontal irradiance in Paris at the middle of each step, W/m2: RoomGains.parisIrradiance. */
+    final double[] irradiance;
     /** Whether rooms with a night setback are set back during the step. */
     final boolean[] setback;
     /** Heating degree-days (base 18 C) of the simulated period, from the step temperatures. */
@@ -54,6 +59,8 @@ final class Climate {
         hour = new byte[steps];
         dayOfWeek = new byte[steps];
         setback = new boolean[steps];
+        internalWatts = new double[steps];
+        irradiance = new double[steps];
         SplittableRandom rnd = Rng.stream(seed, "weather");
         double[] anomaly = new double[days + 2];
         double a = ANOMALY_SD_K * Rng.gaussian(rnd);
@@ -81,6 +88,8 @@ final class Climate {
                 an = anomaly[0];
             }
             outdoorC[s] = normal(m) + an;
+            internalWatts[s] = RoomGains.internalWatts(hour[s]);
+            irradiance[s] = RoomGains.parisIrradiance(m.toInstant());
             hdd += Math.max(0, 18 - outdoorC[s]) * stepSeconds / 86_400;
         }
         heatingDegreeDays = hdd;

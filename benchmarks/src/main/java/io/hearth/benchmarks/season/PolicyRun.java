@@ -32,8 +32,8 @@ import java.util.SplittableRandom;
  * capacity as it sees it, shares it among three nonprofits with the scheduler's own
  * {@link FairShare}, and each nonprofit submits DONATED jobs up to its grant; jobs not started by
  * the window's end expire. Hearth offers idle heat headroom (the Placer's formula over the heaters'
- * forecasts: to hold the setpoint, as the worker sends today, or with {@code --forecast recover} also
- * to bring the room back to it); the heat-blind
+ * forecasts, as the worker sends them: to hold the setpoint less the expected gains, plus to bring the
+ * room or tank back to it within the window; {@code --forecast hold} leaves out the latter); the heat-blind
  * policies, knowing no heat, offer their heaters' free cores.
  *
  * <p>Threading: one run is owned by one thread; runs share only immutable inputs.
@@ -529,13 +529,20 @@ final class PolicyRun {
         int windowSteps = WINDOW_HOURS * climate.stepsPerHour();
         double meanOut = 0;
         double setbackShare = 0;
+        double meanInternal = 0;
+        double meanSun = 0;
         int count = 0;
         for (int s = step; s < Math.min(climate.steps, step + windowSteps); s++, count++) {
             meanOut += climate.outdoorC[s];
             setbackShare += climate.setback[s] ? 1 : 0;
+            meanInternal += climate.internalWatts[s];
+            meanSun += climate.irradiance[s];
         }
         meanOut /= Math.max(1, count);
         setbackShare /= Math.max(1, count);
+        meanInternal /= Math.max(1, count);
+        meanSun /= Math.max(1, count);
+        double windowSeconds = windowSteps * h;
         double idle = 0;
         for (int i = 0; i < heaters; i++) {
             int free = fleet.freeCores(i);
@@ -544,17 +551,22 @@ final class PolicyRun {
             }
             if (policy.heatAware()) {
                 double wpc = sf.wattsPerCore[i];
-                double forecast;
+                // The worker's forecast (LumpedThermalModel.forecastDemandWatts): the heat to hold the
+                // setpoint over the window less the expected gains, plus (recover) the heat to bring the
+                // mass from its temperature now back to the setpoint within the window.
+                double hold;
+                double setpointNow;
                 if (sf.model[i] == SeasonFleet.MODEL_TANK) {
-                    forecast = Math.min(sf.maxWatts[i], sf.tankFeedForward[i]);
+                    hold = Math.min(sf.maxWatts[i], sf.tankFeedForward[i]);
+                    setpointNow = sf.setpoint[i];
                 } else {
-                    forecast = sf.ua[i] * (sf.setpoint[i] - sf.setbackK[i] * setbackShare - meanOut);
-                    if (recoveryForecast) {
-                        // The room's mass brought from its temperature now to the setpoint within the window.
-                        forecast += sf.capacity[i] * Math.max(0, setpointAt(i, step) - temp[i]) / (windowSteps * h);
-                    }
-                    forecast = Math.max(0, Math.min(sf.maxWatts[i], forecast));
+                    double raw = sf.ua[i] * (sf.setpoint[i] - sf.setbackK[i] * setbackShare - meanOut);
+                    hold = Math.max(0, Math.min(sf.maxWatts[i], raw))
+                            - (sf.internalScale[i] * meanInternal + sf.apertureM2[i] * meanSun);
+                    setpointNow = setpointAt(i, step);
                 }
+                double recover = recoveryForecast ? sf.capacity[i] * Math.max(0, setpointNow - temp[i]) / windowSeconds : 0;
+                double forecast = Math.max(0, Math.min(sf.maxWatts[i], hold + recover));
                 double watts = Math.min(fleet.headroomWatts(i), forecast - fleet.reservedCores(i) * wpc);
                 idle += Math.max(0, Math.min(free, Math.floor(Math.max(0, watts) / wpc)));
             } else {
@@ -622,6 +634,8 @@ final class PolicyRun {
         int s = step;
         int next = Math.min(climate.steps - 1, s + 1);
         double out = climate.outdoorC[s];
+        double internal = climate.internalWatts[s];
+        double sun = climate.irradiance[s];
         int hour = climate.hour[s];
         double hours = h / 3600;
         double wanted = 0;
@@ -655,6 +669,8 @@ final class PolicyRun {
             } else {
                 double sp = setpointAt(i, s);
                 double floor = sp - SeasonFleet.ROOM_BACKUP_BELOW_K;
+                // Sun and occupants heat the room and its no-compute twin alike, as compute power does.
+                double g = sf.internalScale[i] * internal + sf.apertureM2[i] * sun;
                 double tn;
                 double tw;
                 double twn;
@@ -662,11 +678,11 @@ final class PolicyRun {
                 if (model == SeasonFleet.MODEL_1R1C) {
                     double a = sf.phi11[i];
                     double go = sf.gO1[i];
-                    tn = a * t + go * out + gp * p;
+                    tn = a * t + go * out + gp * (p + g);
                     pb = tn < floor ? Math.min(sf.backupMaxWatts[i], (floor - tn) / gp) : 0;
                     tn += gp * pb;
                     tw = twin[i];
-                    twn = a * tw + go * out;
+                    twn = a * tw + go * out + gp * g;
                     if (twn < floor) {
                         twn += gp * Math.min(sf.backupMaxWatts[i], (floor - twn) / gp);
                     }
@@ -679,16 +695,16 @@ final class PolicyRun {
                     double gp2 = sf.gP2[i];
                     double go1 = sf.gO1[i];
                     double go2 = sf.gO2[i];
-                    tn = p11 * t + p12 * m1 + go1 * out + gp * p;
-                    double mn = p21 * t + p22 * m1 + go2 * out + gp2 * p;
+                    tn = p11 * t + p12 * m1 + go1 * out + gp * (p + g);
+                    double mn = p21 * t + p22 * m1 + go2 * out + gp2 * (p + g);
                     pb = tn < floor ? Math.min(sf.backupMaxWatts[i], (floor - tn) / gp) : 0;
                     tn += gp * pb;
                     mn += gp2 * pb;
                     temp2[i] = mn;
                     tw = twin[i];
                     double tm = twin2[i];
-                    twn = p11 * tw + p12 * tm + go1 * out;
-                    double tmn = p21 * tw + p22 * tm + go2 * out;
+                    twn = p11 * tw + p12 * tm + go1 * out + gp * g;
+                    double tmn = p21 * tw + p22 * tm + go2 * out + gp2 * g;
                     if (twn < floor) {
                         double pbt = Math.min(sf.backupMaxWatts[i], (floor - twn) / gp);
                         twn += gp * pbt;

@@ -3,6 +3,7 @@ package io.hearth.benchmarks.season;
 import io.hearth.scheduler.placement.NodeKinds;
 import io.hearth.scheduler.placement.NodeSpec;
 import io.hearth.scheduler.placement.SecurityClasses;
+import io.hearth.worker.thermal.RoomGains;
 import io.hearth.worker.thermal.SimulatedTank;
 
 import java.util.SplittableRandom;
@@ -16,7 +17,8 @@ import java.util.SplittableRandom;
  * <p>Models (mirroring the worker's {@code SimulatedRoom} and {@code SimulatedTank}, in simulated
  * time and without their per-call synchronisation):
  * <ul>
- * <li>1R1C room: {@code C dT/dt = P - UA (T - Tout)}.
+ * <li>1R1C room: {@code C dT/dt = P + G - UA (T - Tout)}, G the room's solar and internal gains
+ *     (the worker's {@code RoomGains}; into the air node of a 2R2C room).
  * <li>2R2C room: air (15 % of the mass) coupled to the envelope (85 %) by {@code 6 UA}; 30 % of UA
  *     goes from the air straight outside (windows, ventilation), the rest through the envelope, so
  *     the steady-state loss is UA as for 1R1C.
@@ -65,6 +67,9 @@ final class SeasonFleet {
     final double[] setbackK;
     final boolean[] gasBackup;
     final double[] backupMaxWatts;
+    /** Rooms: scale of the typical internal gains and effective solar aperture, m2 (the worker's RoomGains). */
+    final double[] internalScale;
+    final double[] apertureM2;
     /** Propagator: x' = phi x + gP * P + gO * Tout (1R1C uses only [0]). */
     final double[] phi11;
     final double[] phi12;
@@ -101,6 +106,8 @@ final class SeasonFleet {
         setbackK = new double[size];
         gasBackup = new boolean[size];
         backupMaxWatts = new double[size];
+        internalScale = new double[size];
+        apertureM2 = new double[size];
         phi11 = new double[size];
         phi12 = new double[size];
         phi21 = new double[size];
@@ -163,6 +170,9 @@ final class SeasonFleet {
             gP1[i] = (1 - a) / ua[i];
             gO1[i] = 1 - a;
         }
+        RoomGains gains = RoomGains.typical(rnd.nextDouble(), rnd.nextDouble());
+        internalScale[i] = gains.internalScale();
+        apertureM2[i] = gains.apertureM2();
     }
 
     private void twoNode(int i, double h) {
@@ -262,20 +272,30 @@ final class SeasonFleet {
         specs[i] = new NodeSpec(id, k, sc, c, c * 4096L, wpc, "eu-west-paris", site);
     }
 
+    /** Mean over the rooms of their internal-gains scale and of their solar aperture. */
+    double meanInternalScale() {
+        return meanOver(internalScale, false);
+    }
+
+    double meanApertureM2() {
+        return meanOver(apertureM2, false);
+    }
+
     /** A tank's mean heat demand at its setpoint (standing loss plus mean draw), averaged over the tanks, W. */
     double meanTankDemandWatts() {
-        return meanOverTanks(tankFeedForward);
+        return meanOver(tankFeedForward, true);
     }
 
     double meanTankDrawLitres() {
-        return meanOverTanks(tankDrawLitres);
+        return meanOver(tankDrawLitres, true);
     }
 
-    private double meanOverTanks(double[] values) {
+    /** Mean of {@code values} over the tanks, or over the rooms. */
+    private double meanOver(double[] values, boolean tanks) {
         double sum = 0;
         int n = 0;
         for (int i = 0; i < heaters; i++) {
-            if (model[i] == MODEL_TANK) {
+            if ((model[i] == MODEL_TANK) == tanks) {
                 sum += values[i];
                 n++;
             }

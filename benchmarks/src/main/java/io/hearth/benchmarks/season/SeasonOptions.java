@@ -15,11 +15,12 @@ public final class SeasonOptions {
     public static final int DEFAULT_STEP_MINUTES = 15;
     public static final String DEFAULT_OUT = "benchmarks/season-report";
     /**
-     * The heat forecast a heater sends with its telemetry. "hold": the heat to hold its setpoint over the
-     * window, as the worker's thermostats forecast today. "recover": that plus the heat to bring the room
-     * from its temperature now back to the setpoint within the window (a proposed change, not sent today).
+     * The heat forecast a heater sends with its telemetry. "recover", what the worker's thermostats send
+     * (LumpedThermalModel.forecastDemandWatts): the heat to hold the setpoint over the window less the
+     * expected gains, plus the heat to bring the room or tank from its temperature now back to the
+     * setpoint within the window. "hold": without the latter, for comparison.
      */
-    public static final String DEFAULT_FORECAST = "hold";
+    public static final String DEFAULT_FORECAST = "recover";
 
     final int nodes;
     final int datacenter;
@@ -28,11 +29,11 @@ public final class SeasonOptions {
     final int stepMinutes;
     final int threads;
     final Path out;
-    /** Whether heaters forecast the heat to recover their setpoint too (--forecast recover). */
+    /** Whether heaters forecast the heat to recover their setpoint too (the default; false with --forecast hold). */
     final boolean recoveryForecast;
 
     SeasonOptions(int nodes, int datacenter, long seed, int days, int stepMinutes, int threads, Path out) {
-        this(nodes, datacenter, seed, days, stepMinutes, threads, out, false);
+        this(nodes, datacenter, seed, days, stepMinutes, threads, out, true);
     }
 
     SeasonOptions(int nodes, int datacenter, long seed, int days, int stepMinutes, int threads, Path out,
@@ -72,7 +73,7 @@ public final class SeasonOptions {
         int step = DEFAULT_STEP_MINUTES;
         int threads = defaultThreads();
         Path out = Path.of(DEFAULT_OUT);
-        boolean recover = false;
+        boolean recover = true;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help") || flag.equals("-h")) {
@@ -146,7 +147,7 @@ public final class SeasonOptions {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "--nodes %d --datacenter %d --seed %d --days %d --step-minutes %d%s",
-                nodes, datacenter, seed, days, stepMinutes, recoveryForecast ? " --forecast recover" : "");
+                nodes, datacenter, seed, days, stepMinutes, recoveryForecast ? "" : " --forecast hold");
     }
 
     /** --help: print the usage and exit 0. */

@@ -1,6 +1,7 @@
 package io.hearth.benchmarks.season;
 
 import io.hearth.scheduler.placement.Tiers;
+import io.hearth.worker.thermal.RoomGains;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -260,9 +261,11 @@ final class SeasonReport {
                 }
             }
             b.append(String.format(Locale.ROOT, "| Hearth donated core-hours (including reruns of preempted attempts), "
-                            + "June-August vs December-February | %,.0f vs %,.0f | | summer is %s of winter: **not near "
-                            + "zero**, for a reason DESIGN.md's donation rule gives (see below) |%n", summer, winter,
-                    winter > 0 ? pct(summer / winter) : "n/a"));
+                            + "June-August vs December-February | %,.0f vs %,.0f | | summer is %s of winter: on radiators "
+                            + "%,.0f (%s of winter), on boilers %,.0f: **not near zero**, for a reason DESIGN.md's donation "
+                            + "rule gives (see below) |%n", summer, winter,
+                    winter > 0 ? pct(summer / winter) : "n/a", summer - summerBoilers,
+                    winter > 0 ? pct((summer - summerBoilers) / winter) : "n/a", summerBoilers));
             summerDonations = String.format(Locale.ROOT, "Why summer donations are not near zero. %s of Hearth's "
                             + "June-August donated core-hours ran on boilers, the rest in rooms on cool nights. Paid work "
                             + "already takes boilers before data-center nodes (the engine searches heaters first; %s of "
@@ -324,17 +327,35 @@ final class SeasonReport {
                     concentrated.roomComputeJ[0] / 3600 / Math.max(1, concentrated.roomHoursHeated[0]),
                     list(all, m -> String.format(Locale.ROOT, "%,.0f", SeasonMetrics.sum(m.degreeHoursAbove) / m.rooms)),
                     options.recoveryForecast
-                            ? "even with a forecast that includes bringing each room back to its setpoint "
-                                    + "(`--forecast recover`) that is not enough here."
-                            : "the forecast a heater sends today is the heat to hold its setpoint, not the heat to bring "
-                                    + "a room that its own heating holds at setpoint - 2 K back up: in spring, autumn and "
-                                    + "on summer nights that is often less than one core's watts, so Hearth offers little "
-                                    + "(offered core-hours April-October: " + list(all, m -> String.format(Locale.ROOT,
-                                    "%,.0f", sumMonths(m.offeredCoreHours, 3, 9))) + "), and rooms that ask for heat "
-                                    + "stay at setpoint - 2 K. The same scenario with a forecast that adds the heat to "
-                                    + "bring the room back to its setpoint within the window is in "
-                                    + "[forecast-recover/](forecast-recover/README.md) (`--forecast recover`; the worker "
-                                    + "does not send that forecast today)."));
+                            ? "even with the worker's forecast, which includes bringing each room back to its setpoint "
+                                    + "within the window, that is not enough here."
+                            : "with `--forecast hold` a heater forecasts only the heat to hold its setpoint (less its "
+                                    + "gains), not the heat to bring a room that its own heating holds at setpoint - 2 K "
+                                    + "back up: in mild weather that is often less than one core's watts, so Hearth "
+                                    + "offers little (offered core-hours October-April: " + list(all,
+                                    m -> String.format(Locale.ROOT, "%,.0f", sumMonths(m.offeredCoreHours, 0, 3)
+                                            + sumMonths(m.offeredCoreHours, 9, 11))) + "), and rooms that ask for heat "
+                                    + "stay at setpoint - 2 K. The default run, with the forecast the worker sends (it "
+                                    + "adds the heat to bring the room back to its setpoint within the window), is in "
+                                    + "[the season report](../README.md)."));
+        }
+        double hAbove = SeasonMetrics.sum(hearth.degreeHoursAbove) / hearth.rooms;
+        if (hAbove > 0) {
+            int worst = 0;
+            for (int mo = 1; mo < months; mo++) {
+                worst = hearth.degreeHoursAbove[mo] > hearth.degreeHoursAbove[worst] ? mo : worst;
+            }
+            b.append(String.format(Locale.ROOT, "Overheating from Hearth's compute: %.1f K h per room above setpoint + 1 K "
+                            + "in the period (most in %s: %.1f), against %s for the heat-blind policies. The thermostat "
+                            + "law asks for UA (setpoint - outdoor) + %.0f W/K (setpoint - room) and knows nothing of "
+                            + "the sun and the occupants: a room that compute holds near its setpoint in the morning is "
+                            + "lifted above the band when the sun comes in, and the law only answers through the room "
+                            + "temperature (with gains G the room settles about G / (UA + %.0f W/K) above setpoint while "
+                            + "the compute runs); the thermal stop moves work away only once the demand falls below the "
+                            + "work's draw.%n%n", hAbove,
+                    SeasonCharts.MONTHS[worst], hearth.degreeHoursAbove[worst] / hearth.rooms,
+                    list(all.subList(1, all.size()), m -> String.format(Locale.ROOT, "%,.0f",
+                            SeasonMetrics.sum(m.degreeHoursAbove) / m.rooms)), SeasonFleet.ROOM_KP, SeasonFleet.ROOM_KP));
         }
         b.append(summerDonations);
         if (!p99Ok) {
@@ -421,10 +442,14 @@ final class SeasonReport {
                         + "Hearth offers the Placer's idle heat capacity: free heater cores whose heat is wanted now and "
                         + "forecast over the window (perfect forecast of the outdoor temperature), minus queued paid cores. "
                         + "The forecast " + (r.options().recoveryForecast
-                                ? "here (`--forecast recover`, not what the worker sends today) is the heat to hold the "
-                                        + "setpoint plus the heat to bring the room from its temperature now back to the "
-                                        + "setpoint within the window. "
-                                : "is the worker's: the heat to hold the setpoint over the window (for a tank, its losses "
+                                ? "is the worker's (`LumpedThermalModel.forecastDemandWatts`): the heat to hold the "
+                                        + "setpoint over the window (for a tank, its losses and mean draw) less the room's "
+                                        + "expected gains, plus the heat to bring the room or tank from its temperature now "
+                                        + "back to the setpoint within the window (mass x shortfall / window). The same "
+                                        + "scenario without the latter term (`--forecast hold`) is in "
+                                        + "[forecast-hold/](forecast-hold/README.md). "
+                                : "here (`--forecast hold`, not what the worker sends) is only the heat to hold the "
+                                        + "setpoint over the window less the room's expected gains (for a tank, its losses "
                                         + "and mean draw), not the heat to bring a room that is below it back up. ")
                         + "Heat-blind policies know no heat, so they offer their heaters' free cores minus queued paid "
                         + "cores, and place DONATED jobs as they place everything else (never on data-center nodes, as "
@@ -452,7 +477,23 @@ final class SeasonReport {
                         + "netted: the same paid jobs run under every policy (donated volumes differ, see the tables). The "
                         + "backup heating's own emissions are in summary.csv (`backup_co2_t`).%n",
                 PolicyRun.GAS_HEAT_G_PER_KWH, PolicyRun.ELECTRIC_HEAT_G_PER_KWH));
-        b.append("- **Not modelled.** Solar and internal gains, occupancy, network and node failures, job failures and "
+        b.append(String.format(Locale.ROOT, "- **Gains** (the worker's `RoomGains`, the same code as its simulated rooms): "
+                        + "internal gains (occupants, cooking, appliances) on a fixed daily profile in local time, about "
+                        + "100 W at night, 110-130 W by day, 220-280 W from 18:00 to 21:00 (%.0f W on average over the day), "
+                        + "times a seeded per-room scale %.1f-%.1f (mean %.2f); solar gains = a seeded effective aperture "
+                        + "%.1f-%.1f m2 (glazing x transmittance x orientation and shading; mean %.2f m2) x the global "
+                        + "horizontal irradiance of Paris: the month's mean daily irradiation (kWh/m2/day, January to "
+                        + "December: %s; approximate long-term means of the order PVGIS-SARAH2 and Meteo-France's "
+                        + "Paris-Montsouris normals give, about 1,150 kWh/m2 a year) spread over the day as a half sinusoid "
+                        + "between sunrise and sunset (day length from the solar declination at 48.86 N, solar noon 11:51 "
+                        + "UTC), no day-to-day cloudiness. Gains heat the room (and its no-compute twin) like compute "
+                        + "power, into the air node of a 2R2C room; the thermostat law is unchanged and sees them only "
+                        + "through the room temperature; the forecast subtracts the gains expected over the window. "
+                        + "Tanks have no gains.%n",
+                RoomGains.meanInternalWatts(), RoomGains.MIN_INTERNAL_SCALE, RoomGains.MAX_INTERNAL_SCALE,
+                f.meanInternalScale(), RoomGains.MIN_APERTURE_M2, RoomGains.MAX_APERTURE_M2, f.meanApertureM2(),
+                RoomGains.parisDailyIrradiationList()));
+        b.append("- **Not modelled.** Occupancy varying by room or day, clouds day to day, network and node failures, job failures and "
                 + "retries, quotas, paid-on-paid preemption, grants spent by actual use (a grant here is spent by what "
                 + "its jobs ask for), hot-water draws varying by day.\n");
     }

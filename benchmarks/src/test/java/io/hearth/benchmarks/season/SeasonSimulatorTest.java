@@ -63,9 +63,10 @@ class SeasonSimulatorTest {
 
     @Test
     void namesANonDefaultForecastInTheCommandItPrints() {
-        assertThat(SeasonOptions.parse(new String[] {"--forecast", "hold"}).toString()).doesNotContain("--forecast");
-        SeasonOptions recover = SeasonOptions.parse(new String[] {"--forecast", "recover"});
-        assertThat(recover.recoveryForecast).isTrue();
-        assertThat(recover.toString()).endsWith(" --forecast recover");
+        assertThat(SeasonOptions.parse(new String[] {"--forecast", "recover"}).toString()).doesNotContain("--forecast");
+        assertThat(SeasonOptions.parse(new String[0]).recoveryForecast).isTrue();
+        SeasonOptions hold = SeasonOptions.parse(new String[] {"--forecast", "hold"});
+        assertThat(hold.recoveryForecast).isFalse();
+        assertThat(hold.toString()).endsWith(" --forecast hold");
     }
 }

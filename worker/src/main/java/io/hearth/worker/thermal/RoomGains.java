@@ -94,6 +94,24 @@ public final class RoomGains {
     return INTERNAL_WATTS_BY_HOUR[hour];
   }
 
+  /** Internal gains of a room of scale 1 averaged over the day, W. */
+  public static double meanInternalWatts() {
+    double sum = 0;
+    for (double w : INTERNAL_WATTS_BY_HOUR) {
+      sum += w;
+    }
+    return sum / INTERNAL_WATTS_BY_HOUR.length;
+  }
+
+  /** The monthly mean daily irradiations, January..December, kWh/m2/day, as "0.95, 1.7, ...". */
+  public static String parisDailyIrradiationList() {
+    StringBuilder b = new StringBuilder();
+    for (double v : PARIS_DAILY_IRRADIATION_KWH_PER_M2) {
+      b.append(b.length() > 0 ? ", " : "").append(v);
+    }
+    return b.toString();
+  }
+
   /** Global horizontal irradiance in Paris at {@code t} (see the class comment), W/m2. */
   public static double parisIrradiance(Instant t) {
     ZonedDateTime utc = t.atZone(ZoneOffset.UTC);
