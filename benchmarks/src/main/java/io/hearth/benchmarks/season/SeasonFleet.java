@@ -170,7 +170,7 @@ final class SeasonFleet {
             gP1[i] = (1 - a) / ua[i];
             gO1[i] = 1 - a;
         }
-        RoomGains gains = RoomGains.typical(rnd.nextDouble(), rnd.nextDouble());
+        RoomGains gains = RoomGains.typical(ua[i], rnd.nextDouble(), rnd.nextDouble());
         internalScale[i] = gains.internalScale();
         apertureM2[i] = gains.apertureM2();
     }

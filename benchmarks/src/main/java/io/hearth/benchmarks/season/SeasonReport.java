@@ -479,9 +479,12 @@ final class SeasonReport {
                 PolicyRun.GAS_HEAT_G_PER_KWH, PolicyRun.ELECTRIC_HEAT_G_PER_KWH));
         b.append(String.format(Locale.ROOT, "- **Gains** (the worker's `RoomGains`, the same code as its simulated rooms): "
                         + "internal gains (occupants, cooking, appliances) on a fixed daily profile in local time, about "
-                        + "100 W at night, 110-130 W by day, 220-280 W from 18:00 to 21:00 (%.0f W on average over the day), "
-                        + "times a seeded per-room scale %.1f-%.1f (mean %.2f); solar gains = a seeded effective aperture "
-                        + "%.1f-%.1f m2 (glazing x transmittance x orientation and shading; mean %.2f m2) x the global "
+                        + "100 W at night, 110-130 W by day, 220-280 W from 18:00 to 21:00 for a profile of %.0f W on average, "
+                        + "scaled per room so that its daily mean is a seeded %.1f-%.1f K of the room's loss coefficient "
+                        + "(gains / UA; one radiator heats one room, which gets its share of a dwelling's gains; 1-2 K is "
+                        + "what the base 18 C of French heating degree-days implies against 19-20 C setpoints; mean scale "
+                        + "%.2f); solar gains = a seeded effective aperture "
+                        + "%.1f-%.1f m2 (1.5-3 m2 of glazing x a solar factor of about 0.6 x orientation and shading 0.2-0.6; mean %.2f m2) x the global "
                         + "horizontal irradiance of Paris: the month's mean daily irradiation (kWh/m2/day, January to "
                         + "December: %s; approximate long-term means of the order PVGIS-SARAH2 and Meteo-France's "
                         + "Paris-Montsouris normals give, about 1,150 kWh/m2 a year) spread over the day as a half sinusoid "
@@ -490,7 +493,7 @@ final class SeasonReport {
                         + "power, into the air node of a 2R2C room; the thermostat law is unchanged and sees them only "
                         + "through the room temperature; the forecast subtracts the gains expected over the window. "
                         + "Tanks have no gains.%n",
-                RoomGains.meanInternalWatts(), RoomGains.MIN_INTERNAL_SCALE, RoomGains.MAX_INTERNAL_SCALE,
+                RoomGains.meanInternalWatts(), RoomGains.MIN_INTERNAL_K, RoomGains.MAX_INTERNAL_K,
                 f.meanInternalScale(), RoomGains.MIN_APERTURE_M2, RoomGains.MAX_APERTURE_M2, f.meanApertureM2(),
                 RoomGains.parisDailyIrradiationList()));
         b.append("- **Not modelled.** Occupancy varying by room or day, clouds day to day, network and node failures, job failures and "

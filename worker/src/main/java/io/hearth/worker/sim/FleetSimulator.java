@@ -159,7 +159,7 @@ public final class FleetSimulator implements AutoCloseable {
     ThermostatSource room = SimulatedRoom.builder()
         .ua(ua).capacity(ua * tauHours * 3600).setpoint(setpoint).initialTemperature(initial)
         .maxWatts(maxWatts).timeScale(b.timeScale).simulatedStart(b.simulatedStart)
-        .outdoor(b.outdoor).gains(RoomGains.typical(rnd.nextDouble(), rnd.nextDouble())).build();
+        .outdoor(b.outdoor).gains(RoomGains.typical(ua, rnd.nextDouble(), rnd.nextDouble())).build();
     ab.securityClass(sc).cores(cores).memoryMib(rnd.nextBoolean() ? 8192 : 16384)
         .wattsPerCore(130 + rnd.nextInt(31)).maxWatts(maxWatts)
         .site(String.format("bldg-%03d", 1 + (no - 1) / 8)).thermostat(room);

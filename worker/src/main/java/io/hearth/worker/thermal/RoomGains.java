@@ -36,12 +36,23 @@ public final class RoomGains {
   static final double[] INTERNAL_WATTS_BY_HOUR = {
       100, 100, 100, 100, 100, 100, 130, 180, 160, 110, 110, 110,
       120, 110, 110, 110, 130, 160, 220, 280, 280, 240, 180, 130};
-  /** Bounds of the seeded room scale of {@link #INTERNAL_WATTS_BY_HOUR} (80-150 W at night). */
-  public static final double MIN_INTERNAL_SCALE = 0.8;
-  public static final double MAX_INTERNAL_SCALE = 1.5;
-  /** Bounds of the seeded effective solar aperture, m2. */
-  public static final double MIN_APERTURE_M2 = 0.5;
-  public static final double MAX_APERTURE_M2 = 2.5;
+  /**
+   * Bounds of a room's mean internal gains in kelvin of its own losses (gains / UA): the profile of
+   * {@link #INTERNAL_WATTS_BY_HOUR} is scaled so that a room's daily mean is 1-2 K of its loss
+   * coefficient. One radiator heats one room of a dwelling, which gets its share of the dwelling's
+   * gains, not a dwelling's worth; 1-2 K is what the base 18 C of French heating degree-days (DJU)
+   * implies against 19-20 C setpoints. With these and the solar gains below, a room's heat balance
+   * point is about 15-16 C and heating runs from October to mid-May, as DESIGN.md's season.
+   */
+  public static final double MIN_INTERNAL_K = 1.0;
+  public static final double MAX_INTERNAL_K = 2.0;
+  /**
+   * Bounds of the seeded effective solar aperture, m2: a room's 1.5-3 m2 of glazing times a solar
+   * factor of about 0.6 times an orientation and shading factor of 0.2-0.6 on the horizontal
+   * irradiance.
+   */
+  public static final double MIN_APERTURE_M2 = 0.2;
+  public static final double MAX_APERTURE_M2 = 1.0;
   static final double LATITUDE_RAD = Math.toRadians(48.86);
   /** Solar noon in UTC hours at 2.35 E. */
   static final double SOLAR_NOON_UTC_H = 12 - 2.35 / 15;
@@ -67,9 +78,13 @@ public final class RoomGains {
         Check.doubleIn("apertureM2", apertureM2, 0, 1_000));
   }
 
-  /** A typical room from two uniform draws in [0, 1): its internal scale and its aperture. */
-  public static RoomGains typical(double u1, double u2) {
-    return of(MIN_INTERNAL_SCALE + (MAX_INTERNAL_SCALE - MIN_INTERNAL_SCALE) * u1,
+  /**
+   * A typical room of loss coefficient {@code uaWattsPerK} from two uniform draws in [0, 1): its
+   * internal gains worth 1-2 K of its losses on average, and its solar aperture.
+   */
+  public static RoomGains typical(double uaWattsPerK, double u1, double u2) {
+    double kelvin = MIN_INTERNAL_K + (MAX_INTERNAL_K - MIN_INTERNAL_K) * u1;
+    return of(Check.positive("ua", uaWattsPerK, 1e6) * kelvin / meanInternalWatts(),
         MIN_APERTURE_M2 + (MAX_APERTURE_M2 - MIN_APERTURE_M2) * u2);
   }
 

@@ -46,8 +46,13 @@ class RoomGainsTest {
 
   @Test
   void typicalRoomsStayWithinTheStatedBounds() {
-    assertThat(RoomGains.typical(0, 0).internalScale()).isEqualTo(RoomGains.MIN_INTERNAL_SCALE);
-    assertThat(RoomGains.typical(0.999, 0.999).apertureM2()).isLessThan(RoomGains.MAX_APERTURE_M2);
+    // A 30 W/K room gets 30-60 W of internal gains on average over a day.
+    RoomGains low = RoomGains.typical(30, 0, 0);
+    assertThat(low.internalScale() * RoomGains.meanInternalWatts()).isCloseTo(30 * RoomGains.MIN_INTERNAL_K, within(1e-9));
+    assertThat(low.apertureM2()).isEqualTo(RoomGains.MIN_APERTURE_M2);
+    RoomGains high = RoomGains.typical(30, 0.999, 0.999);
+    assertThat(high.internalScale() * RoomGains.meanInternalWatts()).isLessThan(30 * RoomGains.MAX_INTERNAL_K);
+    assertThat(high.apertureM2()).isLessThan(RoomGains.MAX_APERTURE_M2);
     Instant noon = Instant.parse("2026-07-15T11:51:00Z");
     assertThat(RoomGains.of(0, 2).watts(noon)).isCloseTo(2 * RoomGains.parisIrradiance(noon), within(1e-9));
     assertThat(RoomGains.parisIrradiance(noon.plus(Duration.ofDays(180)))).isLessThan(RoomGains.parisIrradiance(noon));
