@@ -120,6 +120,7 @@ public final class HearthScheduler implements AutoCloseable {
     DurableStore durable = DurableStore.open(options);
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastConfigs.build(options, durable));
     SchedulerMetrics metrics = new SchedulerMetrics();
+    metrics.watchStore(durable);
     Vertx vertx;
     try {
       vertx = await(Vertx.builder()

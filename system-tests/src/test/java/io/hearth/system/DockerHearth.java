@@ -248,7 +248,12 @@ final class DockerHearth implements AutoCloseable {
 
   /** docker stop: SIGTERM, a graceful shutdown within 30 s. */
   void stopGracefully(GenericContainer<?> c) {
-    docker().stopContainerCmd(c.getContainerId()).withTimeout(30).exec();
+    try {
+      docker().stopContainerCmd(c.getContainerId()).withTimeout(30).exec();
+    } catch (com.github.dockerjava.api.exception.NotModifiedException alreadyStopped) {
+      // Docker answers 304 for a container that is not running (e.g. one a failed test left killed).
+      LOG.info("container {} was already stopped", c.getContainerId());
+    }
   }
 
   /** Stops every member gracefully (docker stop), removes them, and starts them again on the same store. */

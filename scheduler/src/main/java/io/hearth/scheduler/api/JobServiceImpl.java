@@ -268,21 +268,68 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
       throw HearthException.invalid(paths.get(order.spec()) + ".depends_on[" + order.dependency() + "].request_id: '"
           + dep.getRequestId() + "' forms a cycle " + String.join(" -> ", order.cycle()));
     }
-    SubmitJobResponse[] results = new SubmitJobResponse[n];
+    // Specs are accepted level by level of the dependency order (a spec after the specs of this
+    // batch it depends on), the specs of one level at once: their writes then share the durable
+    // store's commits instead of waiting for one each.
+    int[] level = new int[n];
+    List<List<Integer>> levels = new ArrayList<>();
     for (int i : order.order()) {
-      JobSpec spec = specs.get(i);
-      if (spec.getDependsOnCount() > 0) {
-        JobSpec.Builder b = spec.toBuilder();
-        for (int d = 0; d < spec.getDependsOnCount(); d++) {
-          String id = parents.get(i)[d] >= 0 ? results[parents.get(i)[d]].getJob().getJobId() : known.get(i)[d];
-          b.setDependsOn(d, spec.getDependsOn(d).toBuilder().setJobId(id).clearRequestId());
-        }
-        spec = b.build();
+      for (int p : parents.get(i)) {
+        level[i] = p >= 0 ? Math.max(level[i], level[p] + 1) : level[i];
       }
-      results[i] = accept(who, spec);
+      while (levels.size() <= level[i]) {
+        levels.add(new ArrayList<>());
+      }
+      levels.get(level[i]).add(i);
+    }
+    SubmitJobResponse[] results = new SubmitJobResponse[n];
+    for (List<Integer> together : levels) {
+      List<Job> toPlace = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<java.util.concurrent.CompletableFuture<Void>> accepting = new ArrayList<>(together.size());
+      for (int i : together) {
+        JobSpec spec = specs.get(i);
+        if (spec.getDependsOnCount() > 0) {
+          JobSpec.Builder b = spec.toBuilder();
+          for (int d = 0; d < spec.getDependsOnCount(); d++) {
+            String id = parents.get(i)[d] >= 0 ? results[parents.get(i)[d]].getJob().getJobId() : known.get(i)[d];
+            b.setDependsOn(d, spec.getDependsOn(d).toBuilder().setJobId(id).clearRequestId());
+          }
+          spec = b.build();
+        }
+        JobSpec ready = spec;
+        Runnable one = () -> results[i] = accept(who, ready, toPlace);
+        if (together.size() == 1) {
+          one.run();
+        } else {
+          accepting.add(java.util.concurrent.CompletableFuture.runAsync(one, ACCEPTING));
+        }
+      }
+      try {
+        java.util.concurrent.CompletableFuture.allOf(accepting.toArray(new java.util.concurrent.CompletableFuture[0])).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      } finally {
+        // Whatever was stored is placed, even when another spec of the level failed.
+        if (!toPlace.isEmpty()) {
+          placer.submitted(new ArrayList<>(toPlace));
+        }
+      }
     }
     return List.of(results);
   }
+
+  /** Threads that accept the specs of one SubmitJobs level together (each waits on the cluster state). */
+  private static final java.util.concurrent.ExecutorService ACCEPTING = java.util.concurrent.Executors.newFixedThreadPool(
+      32, new java.util.concurrent.ThreadFactory() {
+        private final java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+          Thread t = new Thread(r, "hearth-accept-" + ids.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }
+      });
 
   /**
    * Streams an attempt's kept log from the node that ran it, chunk by chunk (each asked of the node
@@ -356,7 +403,8 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     }
   }
 
-  private SubmitJobResponse accept(Identity who, JobSpec spec) {
+  /** Stores one spec's job (idempotently) and adds what is to be placed now to {@code toPlace}. */
+  private SubmitJobResponse accept(Identity who, JobSpec spec, List<Job> toPlace) {
     Job fresh = JobLifecycle.accepted(store.newJobId(), who.id(), spec, clock.instant());
     Job stored;
     boolean created;
@@ -379,12 +427,9 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
           + (spec.getDependsOnCount() > 0 ? " depends_on=" + spec.getDependsOnCount() : ""));
     }
     if (ArrayJobs.isArray(spec)) {
-      List<Job> queued = newInstances.stream().filter(j -> j.getState() == JobState.JOB_STATE_QUEUED).toList();
-      if (!queued.isEmpty()) {
-        placer.submitted(queued);
-      }
+      toPlace.addAll(newInstances.stream().filter(j -> j.getState() == JobState.JOB_STATE_QUEUED).toList());
     } else if (created && stored.getState() == JobState.JOB_STATE_QUEUED) {
-      placer.submitted(stored);
+      toPlace.add(stored);
     }
     return SubmitJobResponse.newBuilder().setJob(stored).setCreated(created).build();
   }

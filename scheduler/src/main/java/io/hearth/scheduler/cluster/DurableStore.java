@@ -29,23 +29,41 @@ import org.slf4j.LoggerFactory;
  * so that every member on one host opens the same files: the first one serves them to the others
  * over loopback and another takes over when it dies), PostgreSQL for clusters that span hosts.
  *
- * <p>Thread-safe: Hazelcast calls the stores from its partition threads; every call borrows a
- * pooled connection in auto-commit mode.
+ * <p>Writes are group-committed: every {@code store}, {@code storeAll} and {@code delete} call
+ * hands its rows to one writer thread and waits until the transaction holding them has committed.
+ * The writer takes whatever is waiting (up to {@value #MAX_BATCH} rows), writes it with one batched
+ * statement per table and commits once, so concurrent changes share a commit instead of paying one
+ * each (an embedded H2 commit rewrites the pages it touched; a PostgreSQL commit waits for its
+ * WAL flush). A call still returns only once its rows are durable, and a batch that fails is
+ * retried row by row, so one bad row fails only its own call.
+ *
+ * <p>Thread-safe: Hazelcast calls the stores from its map-store threads (many at once); reads
+ * borrow a pooled connection in auto-commit mode; writes go through the writer's own connection.
  */
 public final class DurableStore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DurableStore.class);
   private static final int POOL_SIZE = 4;
   private static final int LOAD_BATCH = 500;
+  /** Rows per group commit at most. */
+  static final int MAX_BATCH = 2_000;
+  /** How long the writer waits for more rows before it commits a small batch. */
+  static final long LINGER_NANOS = 1_000_000;
+  /** A batch of this many rows is committed without waiting for more. */
+  static final int LINGER_BELOW_ROWS = 64;
+  /** How long a caller waits for its commit before it gives up (the change may still land). */
+  private static final long COMMIT_WAIT_MS = 60_000;
 
   private final HikariDataSource pool;
   private final boolean postgres;
   private final String description;
+  private final GroupCommit writer;
 
   private DurableStore(HikariDataSource pool, boolean postgres, String description) {
     this.pool = pool;
     this.postgres = postgres;
     this.description = description;
+    this.writer = new GroupCommit();
   }
 
   /** Opens (and creates when needed) the store the options name. */
@@ -150,8 +168,17 @@ public final class DurableStore implements AutoCloseable {
     }
   }
 
+  /** Commits made and rows written so far (for tests and the load report). */
+  public long[] commitsAndRows() {
+    return new long[] {writer.commits.get(), writer.rows.get()};
+  }
+
   @Override
   public void close() {
+    writer.close();
+    long commits = writer.commits.get();
+    LOG.info("durable store closed: {} rows in {} commits ({} rows per commit)", writer.rows.get(), commits,
+        commits == 0 ? 0 : String.format(java.util.Locale.ROOT, "%.1f", writer.rows.get() / (double) commits));
     pool.close();
   }
 
@@ -191,27 +218,16 @@ public final class DurableStore implements AutoCloseable {
 
     @Override
     public void store(String key, V value) {
-      try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(upsert)) {
-        ps.setString(1, key);
-        bind(ps, 2, value);
-        ps.executeUpdate();
-      } catch (SQLException e) {
-        throw failure("store", e);
-      }
+      writer.commit(List.of(new Row(this, key, value)));
     }
 
     @Override
     public void storeAll(Map<String, V> entries) {
-      try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(upsert)) {
-        for (Map.Entry<String, V> e : entries.entrySet()) {
-          ps.setString(1, e.getKey());
-          bind(ps, 2, e.getValue());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      } catch (SQLException e) {
-        throw failure("store", e);
+      List<Row> rows = new ArrayList<>(entries.size());
+      for (Map.Entry<String, V> e : entries.entrySet()) {
+        rows.add(new Row(this, e.getKey(), e.getValue()));
       }
+      writer.commit(rows);
     }
 
     @Override
@@ -221,16 +237,33 @@ public final class DurableStore implements AutoCloseable {
 
     @Override
     public void deleteAll(Collection<String> keys) {
-      try (Connection c = pool.getConnection();
-           PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE " + keyColumn + " = ?")) {
-        for (String k : keys) {
-          ps.setString(1, k);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      } catch (SQLException e) {
-        throw failure("delete", e);
+      List<Row> rows = new ArrayList<>(keys.size());
+      for (String k : keys) {
+        rows.add(new Row(this, k, null));
       }
+      writer.commit(rows);
+    }
+
+    /** Adds one row's change to the batch of its statement. */
+    @SuppressWarnings("unchecked")
+    void add(PreparedStatement ps, Row row) throws SQLException {
+      ps.setString(1, row.key());
+      if (row.value() != null) {
+        bind(ps, 2, (V) row.value());
+      }
+      ps.addBatch();
+    }
+
+    String upsertSql() {
+      return upsert;
+    }
+
+    String deleteSql() {
+      return "DELETE FROM " + table + " WHERE " + keyColumn + " = ?";
+    }
+
+    String name() {
+      return table;
     }
 
     @Override
@@ -283,6 +316,249 @@ public final class DurableStore implements AutoCloseable {
     private IllegalStateException failure(String what, SQLException e) {
       LOG.warn("durable store {} on {} failed: {}", what, table, e.getMessage());
       return new DurableStoreException("durable store " + what + " on " + table + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** One row to write: an upsert of {@code value}, or a delete when it is null. */
+  private record Row(Table<?> table, String key, Object value) {
+    String sql() {
+      return value == null ? table.deleteSql() : table.upsertSql();
+    }
+
+    String id() {
+      return table.name() + '/' + key;
+    }
+  }
+
+  /** Rows handed to the writer together, and the caller waiting for them. */
+  private static final class Change {
+    final List<Row> rows;
+    final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+
+    Change(List<Row> rows) {
+      this.rows = rows;
+    }
+  }
+
+  /**
+   * The writer thread: commits what callers hand it in as few transactions as it can. Changes are
+   * written in the order they arrived; a batch stops before a change that touches a row already in
+   * it, so two writes of one row never share a statement batch (Hazelcast writes a key from one
+   * thread at a time, so this is rare).
+   */
+  private final class GroupCommit implements AutoCloseable {
+    private final java.util.concurrent.LinkedBlockingQueue<Change> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong rows = new java.util.concurrent.atomic.AtomicLong();
+    private final Thread thread;
+    private volatile boolean closed;
+    private Connection connection;
+    /** A change taken from the queue that did not fit the last batch. */
+    private Change carried;
+
+    GroupCommit() {
+      thread = new Thread(this::run, "hearth-store-writer");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** Writes the rows in one transaction shared with other callers; returns once committed. */
+    void commit(List<Row> rows) {
+      if (rows.isEmpty()) {
+        return;
+      }
+      if (closed) {
+        throw new DurableStoreException("durable store " + description + " is closed", null);
+      }
+      Change c = new Change(rows);
+      queue.add(c);
+      try {
+        c.done.get(COMMIT_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof DurableStoreException d ? d
+            : new DurableStoreException("durable store write failed: " + cause.getMessage(), cause);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new DurableStoreException("durable store " + description + ": no commit within " + COMMIT_WAIT_MS
+            + " ms", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DurableStoreException("durable store write interrupted", e);
+      }
+    }
+
+    private void run() {
+      List<Change> batch = new ArrayList<>();
+      while (!closed) {
+        try {
+          batch.clear();
+          if (!take(batch)) {
+            continue;
+          }
+          write(batch);
+        } catch (InterruptedException e) {
+          break;
+        } catch (RuntimeException e) {
+          // Never let the writer die: fail this batch and carry on.
+          LOG.error("durable store writer: {}", e.toString(), e);
+          for (Change c : batch) {
+            c.done.completeExceptionally(e);
+          }
+        }
+      }
+      DurableStoreException stopped = new DurableStoreException("durable store " + description + " is closed", null);
+      if (carried != null) {
+        carried.done.completeExceptionally(stopped);
+      }
+      for (Change c; (c = queue.poll()) != null; ) {
+        c.done.completeExceptionally(stopped);
+      }
+      closeConnection();
+    }
+
+    /** Fills the batch with waiting changes, up to {@value #MAX_BATCH} rows and no row twice. */
+    private boolean take(List<Change> batch) throws InterruptedException {
+      Change first = carried != null ? carried : queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+      carried = null;
+      if (first == null) {
+        return false;
+      }
+      batch.add(first);
+      int n = first.rows.size();
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Row r : first.rows) {
+        seen.add(r.id());
+      }
+      // Linger a little for more: a commit costs the same for one row as for hundreds (H2 rewrites
+      // the pages it touched, PostgreSQL flushes its WAL), so under load a short wait saves more
+      // than it costs; alone, a change waits at most LINGER_NANOS.
+      long lingerUntil = System.nanoTime() + LINGER_NANOS;
+      for (Change next; n < MAX_BATCH && (next = pollUntil(lingerUntil, n)) != null; ) {
+        boolean clash = false;
+        for (Row r : next.rows) {
+          clash |= seen.contains(r.id());
+        }
+        if (clash || n + next.rows.size() > MAX_BATCH) {
+          carried = next;
+          break;
+        }
+        for (Row r : next.rows) {
+          seen.add(r.id());
+        }
+        batch.add(next);
+        n += next.rows.size();
+      }
+      return true;
+    }
+
+    /** The next waiting change; waits for one until {@code deadline} while the batch is small. */
+    private Change pollUntil(long deadline, int rowsSoFar) throws InterruptedException {
+      Change next = queue.poll();
+      if (next != null || rowsSoFar >= LINGER_BELOW_ROWS) {
+        return next;
+      }
+      long left = deadline - System.nanoTime();
+      return left > 0 ? queue.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS) : null;
+    }
+
+    private void write(List<Change> batch) {
+      try {
+        writeTogether(batch);
+        for (Change c : batch) {
+          c.done.complete(null);
+        }
+      } catch (SQLException e) {
+        closeConnection();
+        if (batch.size() == 1) {
+          batch.get(0).done.completeExceptionally(failure(batch.get(0), e));
+          return;
+        }
+        // Find the change that fails: each alone, in order.
+        for (Change c : batch) {
+          try {
+            writeTogether(List.of(c));
+            c.done.complete(null);
+          } catch (SQLException one) {
+            closeConnection();
+            c.done.completeExceptionally(failure(c, one));
+          }
+        }
+      }
+    }
+
+    private void writeTogether(List<Change> batch) throws SQLException {
+      Connection c = connection();
+      Map<String, PreparedStatement> statements = new java.util.LinkedHashMap<>();
+      int n = 0;
+      try {
+        for (Change change : batch) {
+          for (Row row : change.rows) {
+            PreparedStatement ps = statements.get(row.sql());
+            if (ps == null) {
+              ps = c.prepareStatement(row.sql());
+              statements.put(row.sql(), ps);
+            }
+            row.table().add(ps, row);
+            n++;
+          }
+        }
+        for (PreparedStatement ps : statements.values()) {
+          ps.executeBatch();
+        }
+        c.commit();
+        commits.incrementAndGet();
+        rows.addAndGet(n);
+      } catch (SQLException e) {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the connection is replaced below
+        }
+        throw e;
+      } finally {
+        for (PreparedStatement ps : statements.values()) {
+          try {
+            ps.close();
+          } catch (SQLException ignored) {
+            // closing a statement of a broken connection
+          }
+        }
+      }
+    }
+
+    private Connection connection() throws SQLException {
+      if (connection == null) {
+        connection = pool.getConnection();
+        connection.setAutoCommit(false);
+      }
+      return connection;
+    }
+
+    private void closeConnection() {
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (SQLException ignored) {
+          // already broken
+        }
+        connection = null;
+      }
+    }
+
+    private DurableStoreException failure(Change c, SQLException e) {
+      String table = c.rows.get(0).table().name();
+      LOG.warn("durable store write on {} failed: {}", table, e.getMessage());
+      return new DurableStoreException("durable store write on " + table + " failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -94,6 +94,9 @@ public final class HazelcastConfigs {
     }
     config.addMapConfig(jobs);
     config.addMapConfig(requests);
+    // Write-through calls run on this executor (offloaded from the partition threads) and mostly
+    // wait for the store's group commit: enough of them lets many changes share one commit.
+    config.getExecutorConfig(MAP_STORE_EXECUTOR).setPoolSize(MAP_STORE_THREADS);
     config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
     for (String m : java.util.List.of("hearth.offers", "hearth.claims", "hearth.grants")) {
       config.addMapConfig(new MapConfig(m).setBackupCount(1));
@@ -101,6 +104,10 @@ public final class HazelcastConfigs {
     config.addMapConfig(new MapConfig(NONPROFITS_MAP).setBackupCount(1));
     return config;
   }
+
+  /** Hazelcast's executor for offloaded map-store calls (ExecutionService.MAP_STORE_OFFLOADABLE_EXECUTOR). */
+  static final String MAP_STORE_EXECUTOR = "hz:map-store-offloadable";
+  static final int MAP_STORE_THREADS = 32;
 
   /** Write-through (a change returns once stored), loaded in full before the map is first used. */
   private static MapStoreConfig writeThrough(Object implementation) {

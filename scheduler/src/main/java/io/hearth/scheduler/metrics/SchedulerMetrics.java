@@ -229,4 +229,12 @@ public final class SchedulerMetrics implements PlacementListener {
     siteValues.forEach((site, v) -> rows.add(MultiGauge.Row.of(Tags.of("site", site), v, holder -> holder[column])));
     return rows;
   }
+
+  /** Group commits of the durable store and the rows they wrote (rows / commits = the batch size). */
+  public void watchStore(io.hearth.scheduler.cluster.DurableStore store) {
+    FunctionCounter.builder("hearth.store.commits", store, d -> d.commitsAndRows()[0])
+        .description("Transactions committed by the durable store's writer").register(registry);
+    FunctionCounter.builder("hearth.store.rows", store, d -> d.commitsAndRows()[1])
+        .description("Rows written (upserted or deleted) by the durable store's writer").register(registry);
+  }
 }

@@ -111,7 +111,7 @@ public final class JobFollowUps implements AutoCloseable {
   }
 
   private void releaseDependents(Job parent) {
-    for (Job j : store.list(parent.getOwner(), List.of(JobState.JOB_STATE_BLOCKED), 0, null, Integer.MAX_VALUE)) {
+    for (Job j : store.blockedOf(parent.getOwner())) {
       if (j.getArrayJobId().isEmpty() && Dependencies.dependsOn(j, parent.getJobId())) {
         evaluate(j.getJobId());
       }

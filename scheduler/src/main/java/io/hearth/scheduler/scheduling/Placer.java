@@ -66,6 +66,10 @@ public final class Placer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Placer.class);
   private static final int TIERS = 4;
+  /** Decisions whose QUEUED -> ASSIGNED writes are made together, at most. */
+  static final int BIND_BATCH = 256;
+  /** Threads that make those writes (each waits for the durable store's group commit). */
+  private static final int WRITERS = 32;
 
   private final SchedulerOptions options;
   private final JobStore store;
@@ -73,6 +77,8 @@ public final class Placer implements AutoCloseable {
   private final PlacementEngine engine;
   private final PlacementListener listener;
   private final ScheduledExecutorService thread;
+  /** Makes the placer's job-state writes off its thread, so that many share one durable commit. */
+  private final java.util.concurrent.ExecutorService writers;
   private final AuditLog audit;
   private final String energyAssumptions;
   private final io.hearth.scheduler.placement.Quotas quotas;
@@ -193,6 +199,12 @@ public final class Placer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    java.util.concurrent.atomic.AtomicInteger writerIds = new java.util.concurrent.atomic.AtomicInteger();
+    this.writers = Executors.newFixedThreadPool(WRITERS, r -> {
+      Thread t = new Thread(r, "hearth-placer-write-" + writerIds.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Loads the queued jobs and active attempts of the cluster state and starts the periodic sweep. */
@@ -219,11 +231,11 @@ public final class Placer implements AutoCloseable {
     thread.execute(() -> guarded("task", task));
   }
 
-  /** A job was accepted: queue it and try to place it. */
+  /** A job was accepted: queue it and place it in the next cycle (one cycle for all that arrive meanwhile). */
   public void submitted(Job job) {
     execute(() -> {
       enqueue(job);
-      runCycle();
+      scheduleCycle();
     });
   }
 
@@ -233,7 +245,7 @@ public final class Placer implements AutoCloseable {
       for (Job job : jobs) {
         enqueue(job);
       }
-      runCycle();
+      scheduleCycle();
     });
   }
 
@@ -518,22 +530,29 @@ public final class Placer implements AutoCloseable {
         if (slot < 0 && p.request.tier < Tiers.DONATED) {
           slot = preemptFor(p.request);
         }
-        boolean bound = slot >= 0 && bind(p, slot);
+        boolean bound = slot >= 0 && reserve(p, slot);
         listener.decided(p.request.tier, slot < 0 ? PlacementListener.Outcome.NO_FIT
             : bound ? PlacementListener.Outcome.PLACED : PlacementListener.Outcome.CONFLICT, System.nanoTime() - t0);
         if (!bound) {
-          if (!p.removed) {
-            failed.add(p.shape);
-            queue.add(p);
-          }
+          failed.add(p.shape);
+          queue.add(p);
+        } else if (binding.size() >= BIND_BATCH) {
+          bindAll();
         }
       }
     }
+    bindAll();
     pendingCount = pendingById.size();
   }
 
-  /** Reserve, commit QUEUED -> ASSIGNED in the cluster state, then send the assignment. */
-  private boolean bind(Pending p, int slot) {
+  /** A decision whose QUEUED -> ASSIGNED write is still to be made. */
+  private record Binding(Pending pending, NodeEntry node, String nodeId, int slot, long token, Instant at) {}
+
+  /** Decisions of this cycle waiting for {@link #bindAll}: their capacity is reserved already. */
+  private final List<Binding> binding = new ArrayList<>();
+
+  /** Reserves the job's resources on the node; the cluster state is written by {@link #bindAll}. */
+  private boolean reserve(Pending p, int slot) {
     String nodeId = engine.nodeId(slot);
     NodeEntry node = nodes.get(nodeId);
     if (node == null || node.session == null || !node.session.isOpen()) {
@@ -544,17 +563,72 @@ public final class Placer implements AutoCloseable {
     if (!engine.reserve(slot, token, p.request)) {
       return false;
     }
-    Instant now = clock.instant();
-    Job after = store.update(p.jobId, j -> JobLifecycle.assign(j, nodeId, token, now));
-    if (after == null) {
-      // Cancelled, expired or gone meanwhile: nothing to run.
-      engine.unreserve(token);
+    binding.add(new Binding(p, node, nodeId, slot, token, clock.instant()));
+    return true;
+  }
+
+  /**
+   * Commits the waiting decisions QUEUED -> ASSIGNED in the cluster state, all at once (each write
+   * waits for a durable commit, and concurrent ones share it), then sends each node its assignment.
+   * A job cancelled or gone meanwhile gives its reservation back; a failed write requeues the job.
+   */
+  private void bindAll() {
+    if (binding.isEmpty()) {
+      return;
+    }
+    List<Binding> batch = new ArrayList<>(binding);
+    binding.clear();
+    List<java.util.concurrent.Future<Job>> writes = new ArrayList<>(batch.size());
+    for (Binding b : batch) {
+      java.util.concurrent.Callable<Job> write = () -> store.update(b.pending().jobId,
+          j -> JobLifecycle.assign(j, b.nodeId(), b.token(), b.at()));
+      if (batch.size() > 1) {
+        writes.add(writers.submit(write));
+        continue;
+      }
+      java.util.concurrent.CompletableFuture<Job> here = new java.util.concurrent.CompletableFuture<>();
+      try {
+        here.complete(write.call());
+      } catch (Exception e) {
+        here.completeExceptionally(e);
+      }
+      writes.add(here);
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      Binding b = batch.get(i);
+      Pending p = b.pending();
+      Job after;
+      try {
+        after = writes.get(i).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        after = null;
+      } catch (java.util.concurrent.ExecutionException e) {
+        LOG.warn("job {}: assignment to node {} not written ({}); it stays queued", p.jobId, b.nodeId(),
+            e.getCause().toString());
+        engine.unreserve(b.token());
+        queues[Math.max(0, Math.min(TIERS - 1, p.request.tier - 1))].add(p);
+        continue;
+      }
       p.removed = true;
       pendingById.remove(p.jobId);
-      return true;
+      if (after == null) {
+        // Cancelled, expired or gone meanwhile: nothing to run.
+        engine.unreserve(b.token());
+        continue;
+      }
+      sendAssignment(b, after);
     }
-    p.removed = true;
-    pendingById.remove(p.jobId);
+  }
+
+  /** The job is ASSIGNED in the cluster state: account for it and send the node its assignment. */
+  private void sendAssignment(Binding b, Job after) {
+    Pending p = b.pending();
+    NodeEntry node = b.node();
+    String nodeId = b.nodeId();
+    long token = b.token();
+    int slot = b.slot();
+    Instant now = b.at();
     runningCores(p.owner)[p.request.tier] += p.request.cores;
     activeByToken.put(token, new Active(p.jobId, p.owner, p.grantId, nodeId, token, p.request, ++assignments, now.toEpochMilli(),
         new double[] {0, 0, usefulFraction(slot)}));
@@ -574,7 +648,6 @@ public final class Placer implements AutoCloseable {
         .setMemoryMib(spec.getMemoryMib())
         .setWorkload(spec.getWorkload())
         .setMaxRuntime(spec.getMaxRuntime())).build());
-    return true;
   }
 
   private int[] runningCores(String owner) {
@@ -587,8 +660,9 @@ public final class Placer implements AutoCloseable {
     if (fraction == null) {
       return;
     }
-    store.update(jobId, j -> JobLifecycle.accountEnergy(j, token, fraction, options.displacedHeatingGramsPerKwh(),
-        energyAssumptions));
+    // Off the placer's thread: the write waits for a durable commit and nothing here needs its result.
+    writers.execute(() -> guarded("energy of " + jobId, () -> store.update(jobId, j -> JobLifecycle.accountEnergy(j,
+        token, fraction, options.displacedHeatingGramsPerKwh(), energyAssumptions))));
   }
 
   /** Share of a node's compute draw that its room or tank wants now: 0 on data-center nodes. */
@@ -1067,6 +1141,7 @@ public final class Placer implements AutoCloseable {
   @Override
   public void close() {
     thread.shutdownNow();
+    writers.shutdownNow();
     try {
       thread.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -82,6 +82,8 @@ public final class NodeAgent implements AutoCloseable {
   public static final int DEFAULT_COMPLETED_HISTORY = 10_000;
   /** Final updates sent this recently before a stream failed are sent again after reconnecting. */
   static final Duration RESEND_WINDOW = Duration.ofSeconds(5);
+  /** The most fencing tokens a hello may list (the scheduler refuses more). */
+  static final int MAX_HELD_TOKENS = 1024;
   private static final Duration MIN_TELEMETRY_INTERVAL = Duration.ofMillis(10);
 
   private final Hello hello;
@@ -267,10 +269,7 @@ public final class NodeAgent implements AutoCloseable {
     current = c;
     try {
       c.out = stub.connect(c);
-      Hello.Builder h = hello.toBuilder();
-      for (RunningAttempt r : supervisor.running()) {
-        h.addRunningFencingTokens(r.fencingToken());
-      }
+      Hello.Builder h = hello.toBuilder().addAllRunningFencingTokens(heldTokens());
       c.out.onNext(NodeMessage.newBuilder().setHello(h).build());
     } catch (RuntimeException e) {
       lost(c, e.toString());
@@ -278,6 +277,25 @@ public final class NodeAgent implements AutoCloseable {
     }
     connects++;
     log.debug("node {}: hello sent", nodeId);
+  }
+
+  /**
+   * The attempts this node still holds, for the hello: processes running now, then attempts that
+   * ended but whose final report waits in the queue (newest first), at most {@value #MAX_HELD_TOKENS}.
+   * The second kind matters after a failover: a report sent to a member that died is sent again on
+   * the new stream, and a scheduler that read only the running processes from the hello would
+   * requeue the attempt before that report arrived, and the job would run twice.
+   */
+  private java.util.Collection<Long> heldTokens() {
+    java.util.LinkedHashSet<Long> held = new java.util.LinkedHashSet<>();
+    for (RunningAttempt r : supervisor.running()) {
+      held.add(r.fencingToken());
+    }
+    for (java.util.Iterator<AttemptUpdate> newest = pending.descendingIterator();
+        newest.hasNext() && held.size() < MAX_HELD_TOKENS; ) {
+      held.add(newest.next().getFencingToken());
+    }
+    return held;
   }
 
   private void lost(Connection c, String why) {

@@ -196,11 +196,37 @@ class NodeAgentTest {
     assertThat(second).isNotSameAs(first);
     assertThat(second.identity).isEqualTo("node/rad-5");
     assertThat(second.received.get(0).hasHello()).isTrue();
+    // The hello lists the running attempt and the ended one whose report follows: a scheduler that
+    // requeued "short" on reading the hello would run it twice.
+    assertThat(second.received.get(0).getHello().getRunningFencingTokensList()).containsExactlyInAnyOrder(1L, 2L);
     await().atMost(WAIT).until(() -> states(second, "short").contains(AttemptState.ATTEMPT_STATE_SUCCEEDED)
         && states(second, "long").contains(AttemptState.ATTEMPT_STATE_RUNNING));
     // The long job kept running through the outage.
     assertThat(agent.runningAttempts()).extracting(RunningAttempt::jobId).containsExactly("long");
     assertThat(agent.connectCount()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aFinalReportSentJustBeforeTheStreamBrokeIsSentAgainAndItsAttemptIsHeldInTheHello() throws Exception {
+    agent = agentBuilder("rad-8").start();
+    await().atMost(WAIT).until(() -> agent.isConnected());
+    TestScheduler.Stream first = scheduler.latest("rad-8");
+    first.send(assign("quick", 7, 1, "true"));
+    await().atMost(WAIT).until(() -> states(first, "quick").contains(AttemptState.ATTEMPT_STATE_SUCCEEDED));
+
+    // The member that received the report dies before acting on it (a SIGKILLed leader).
+    scheduler.stop();
+    await().atMost(WAIT).until(() -> !agent.isConnected());
+    scheduler.start();
+
+    await().atMost(WAIT).until(() -> agent.isConnected());
+    TestScheduler.Stream second = scheduler.latest("rad-8");
+    assertThat(second).isNotSameAs(first);
+    Hello hello = second.received.get(0).getHello();
+    assertThat(agent.runningAttempts()).isEmpty();
+    assertThat(hello.getRunningFencingTokensList()).containsExactly(7L);
+    await().atMost(WAIT).until(() -> states(second, "quick").contains(AttemptState.ATTEMPT_STATE_SUCCEEDED));
+    assertThat(updates(second, "quick")).extracting(AttemptUpdate::getFencingToken).containsOnly(7L);
   }
 
   @Test
