@@ -1,5 +1,6 @@
 package io.hearth.benchmarks.season;
 
+import io.hearth.scheduler.donation.DonationSources;
 import io.hearth.scheduler.donation.FairShare;
 import io.hearth.scheduler.placement.Fleet;
 import io.hearth.scheduler.placement.JobRequest;
@@ -52,6 +53,8 @@ final class PolicyRun {
     /** gCO2 per kWh of heat displaced: gas boiler 227 g/kWh of gas at 90 % efficiency, French grid. */
     static final double GAS_HEAT_G_PER_KWH = 227 / 0.9;
     static final double ELECTRIC_HEAT_G_PER_KWH = 56;
+    /** Heater kinds whose idle capacity is offered: the scheduler's default (radiators). */
+    static final DonationSources DONATION_SOURCES = DonationSources.DEFAULT;
 
     private static final byte QUEUED = 1;
     private static final byte RUNNING = 2;
@@ -546,7 +549,9 @@ final class PolicyRun {
         double idle = 0;
         for (int i = 0; i < heaters; i++) {
             int free = fleet.freeCores(i);
-            if (free <= 0) {
+            // The scheduler's default donation.node-kinds, for every policy alike: rooms' heat only.
+            int kind = sf.model[i] == SeasonFleet.MODEL_TANK ? NodeKinds.BOILER : NodeKinds.RADIATOR;
+            if (free <= 0 || !DONATION_SOURCES.offers(kind)) {
                 continue;
             }
             if (policy.heatAware()) {

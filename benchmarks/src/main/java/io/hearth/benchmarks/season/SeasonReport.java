@@ -1,5 +1,6 @@
 package io.hearth.benchmarks.season;
 
+import io.hearth.scheduler.donation.DonationSources;
 import io.hearth.scheduler.placement.Tiers;
 import io.hearth.worker.thermal.RoomGains;
 
@@ -15,6 +16,9 @@ import java.util.Locale;
  * (every number, per policy and month; byte-identical for a seed) and the PNG charts. Stateless.
  */
 final class SeasonReport {
+    /** Summer donations below this share of winter's are "near zero" (SeasonSimulatorTest holds radiators to it). */
+    static final double NEAR_ZERO = 0.05;
+
     private static final int[] SUMMER = {5, 6, 7};
     private static final int[] WINTER = {11, 0, 1};
 
@@ -260,30 +264,25 @@ final class SeasonReport {
                     winter += hearth.donatedCoreS[mo] / 3600;
                 }
             }
+            boolean nearZero = winter > 0 && summer / winter < NEAR_ZERO;
             b.append(String.format(Locale.ROOT, "| Hearth donated core-hours (including reruns of preempted attempts), "
-                            + "June-August vs December-February | %,.0f vs %,.0f | | summer is %s of winter: on radiators "
-                            + "%,.0f (%s of winter), on boilers %,.0f: **not near zero**, for a reason DESIGN.md's donation "
-                            + "rule gives (see below) |%n", summer, winter,
-                    winter > 0 ? pct(summer / winter) : "n/a", summer - summerBoilers,
-                    winter > 0 ? pct((summer - summerBoilers) / winter) : "n/a", summerBoilers));
-            summerDonations = String.format(Locale.ROOT, "Why summer donations are not near zero. %s of Hearth's "
-                            + "June-August donated core-hours ran on boilers, the rest in rooms on cool nights. Paid work "
-                            + "already takes boilers before data-center nodes (the engine searches heaters first; %s of "
-                            + "summer paid core-hours ran on boilers), but a tank wants heat all year (here %.0f W on "
-                            + "average to cover its standing loss and %.0f L a day of hot water), and paid work is below "
-                            + "that in the small hours after the nightly batch and at weekends, when only the %,.0f-core FLEX "
-                            + "trickle runs. That idle heat "
-                            + "capacity is what DESIGN.md says to offer (\"when paid demand is below heat demand, the idle "
-                            + "heat headroom is offered\"; boilers \"want heat all year\"), so donations fall in summer "
-                            + "to about the boilers' share but do not vanish. They would only vanish if summer paid work "
-                            + "kept the tanks busy round the clock or if boilers were excluded from donations, which "
-                            + "DESIGN.md does not say. (Donated jobs started on a tank at night may still run when the "
-                            + "business day starts; paid work then goes to a data-center node rather than preempt them, "
-                            + "since DESIGN.md preempts only when no free capacity fits; the heat delivered is the same "
-                            + "either way.)%n%n",
-                    summer > 0 ? pct(summerBoilers / summer) : "n/a",
-                    pct(share(hearth, hearth.paidOnBoilersCoreS, SUMMER)), fleet.meanTankDemandWatts(),
-                    fleet.meanTankDrawLitres(), PaidWorkload.FLEX_CORES * options.nodes / (double) SeasonOptions.DEFAULT_NODES);
+                            + "June-August vs December-February | %,.0f vs %,.0f | | summer is %s of winter (on radiators "
+                            + "%,.0f, on boilers %,.0f): %s |%n", summer, winter,
+                    winter > 0 ? pct(summer / winter) : "n/a", summer - summerBoilers, summerBoilers,
+                    nearZero ? "near zero in summer, above zero in winter" : "**not near zero** (see below)"));
+            summerDonations = String.format(Locale.ROOT, "Donations in summer. Offers come from the heaters of the "
+                            + "kinds in the scheduler's `donation.node-kinds`, here its default `%s`, for every policy "
+                            + "alike: donations give away the rooms' heat, which fades with the heating season, while a "
+                            + "tank's all-year demand (here %.0f W on average for its standing loss and %.0f L a day of "
+                            + "hot water) stays the paid work's summer fallback (%s of summer paid core-hours ran on "
+                            + "boilers). Hearth offers what its rooms forecast to want, so its offers follow the season; "
+                            + "the heat-blind policies offer their rooms' free cores whatever the weather. With "
+                            + "`donation.node-kinds=radiator,boiler` the tanks' idle headroom in the small hours and at "
+                            + "weekends, when only the %,.0f-core FLEX trickle runs, is offered too and summer donations "
+                            + "stay at about the tanks' share (see benchmarks/README.md).%n%n",
+                    DonationSources.DEFAULT, fleet.meanTankDemandWatts(), fleet.meanTankDrawLitres(),
+                    pct(share(hearth, hearth.paidOnBoilersCoreS, SUMMER)),
+                    PaidWorkload.FLEX_CORES * options.nodes / (double) SeasonOptions.DEFAULT_NODES);
         }
         b.append('\n');
         double hBase = SeasonMetrics.sum(hearth.baselineDegreeHoursBelow) / hearth.rooms;
@@ -439,7 +438,9 @@ final class SeasonReport {
                         + "nonprofits (weights 2 / 1 / 1) claim %,.0f / %,.0f / %,.0f cores for the window; the scheduler's "
                         + "`FairShare` shares the offer; each nonprofit submits DONATED jobs (1-4 cores, lognormal runtime "
                         + "median 2.5 h, 15 min-8 h, class OPEN) up to its grant; a job not started by the window's end expires. "
-                        + "Hearth offers the Placer's idle heat capacity: free heater cores whose heat is wanted now and "
+                        + "Hearth offers the Placer's idle heat capacity: free cores of the heaters of the kinds in "
+                        + "`donation.node-kinds` (the scheduler's default, radiators; every policy offers from the same "
+                        + "kinds) whose heat is wanted now and "
                         + "forecast over the window (perfect forecast of the outdoor temperature), minus queued paid cores. "
                         + "The forecast " + (r.options().recoveryForecast
                                 ? "is the worker's (`LumpedThermalModel.forecastDemandWatts`): the heat to hold the "
@@ -451,7 +452,7 @@ final class SeasonReport {
                                 : "here (`--forecast hold`, not what the worker sends) is only the heat to hold the "
                                         + "setpoint over the window less the room's expected gains (for a tank, its losses "
                                         + "and mean draw), not the heat to bring a room that is below it back up. ")
-                        + "Heat-blind policies know no heat, so they offer their heaters' free cores minus queued paid "
+                        + "Heat-blind policies know no heat, so they offer those heaters' free cores minus queued paid "
                         + "cores, and place DONATED jobs as they place everything else (never on data-center nodes, as "
                         + "for Hearth).%n", PolicyRun.WINDOW_HOURS, PolicyRun.NONPROFIT_CLAIM_CORES[0] * scale,
                 PolicyRun.NONPROFIT_CLAIM_CORES[1] * scale, PolicyRun.NONPROFIT_CLAIM_CORES[2] * scale));

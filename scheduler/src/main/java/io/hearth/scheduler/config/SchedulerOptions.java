@@ -127,6 +127,9 @@ public final class SchedulerOptions {
       new Setting("donation.window-seconds", "HEARTH_DONATION_WINDOW_SECONDS",
           String.valueOf(DEFAULT_DONATION_WINDOW.toSeconds()),
           "length of a donation offer's window; grants expire at its end, s"),
+      new Setting("donation.node-kinds", "HEARTH_DONATION_NODE_KINDS",
+          io.hearth.scheduler.donation.DonationSources.DEFAULT_TEXT,
+          "heater kinds whose idle heat headroom is offered to nonprofits: radiator, boiler or radiator,boiler"),
       new Setting("placement.thermal-preempt-after-ms", "HEARTH_PLACEMENT_THERMAL_PREEMPT_AFTER_MS",
           String.valueOf(DEFAULT_THERMAL_PREEMPT_AFTER.toMillis()),
           "a heater that keeps work paused because its room is warm this long loses its lowest-tier attempts to other nodes, ms"),
@@ -173,6 +176,7 @@ public final class SchedulerOptions {
   private final double displacedHeatingGramsPerKwh;
   private final String runningCoreQuotas;
   private final Duration donationWindow;
+  private final io.hearth.scheduler.donation.DonationSources donationSources;
   private final Duration thermalPreemptAfter;
   private final Duration dashboardRefreshInterval;
   private final int expectedMembers;
@@ -231,6 +235,7 @@ public final class SchedulerOptions {
     runningCoreQuotas = b.runningCoreQuotas == null ? "" : b.runningCoreQuotas;
     thermalPreemptAfter = checkDuration("placement.thermal-preempt-after-ms", b.thermalPreemptAfter, 100, 86_400_000);
     donationWindow = checkDuration("donation.window-seconds", b.donationWindow, 1000, 7L * 24 * 3600 * 1000);
+    donationSources = io.hearth.scheduler.donation.DonationSources.parse(b.donationNodeKinds);
     dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
     expectedMembers = checkRange("cluster.expected-members", b.expectedMembers, 1, 99);
     failureTimeout = checkDuration("cluster.failure-timeout-ms", b.failureTimeout, 2_000, 600_000);
@@ -338,6 +343,7 @@ public final class SchedulerOptions {
   public double displacedHeatingGramsPerKwh() { return displacedHeatingGramsPerKwh; }
   public String runningCoreQuotas() { return runningCoreQuotas; }
   public Duration donationWindow() { return donationWindow; }
+  public io.hearth.scheduler.donation.DonationSources donationSources() { return donationSources; }
   public Duration thermalPreemptAfter() { return thermalPreemptAfter; }
   public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
   public int expectedMembers() { return expectedMembers; }
@@ -380,6 +386,7 @@ public final class SchedulerOptions {
     b.displacedHeatingGramsPerKwh = displacedHeatingGramsPerKwh;
     b.runningCoreQuotas = runningCoreQuotas;
     b.donationWindow = donationWindow;
+    b.donationNodeKinds = donationSources.toString();
     b.thermalPreemptAfter = thermalPreemptAfter;
     b.dashboardRefreshInterval = dashboardRefreshInterval;
     b.expectedMembers = expectedMembers;
@@ -448,6 +455,7 @@ public final class SchedulerOptions {
     private double displacedHeatingGramsPerKwh = DEFAULT_DISPLACED_HEATING_G_PER_KWH;
     private String runningCoreQuotas = "";
     private Duration donationWindow = DEFAULT_DONATION_WINDOW;
+    private String donationNodeKinds = io.hearth.scheduler.donation.DonationSources.DEFAULT_TEXT;
     private Duration thermalPreemptAfter = DEFAULT_THERMAL_PREEMPT_AFTER;
     private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
     private int expectedMembers = DEFAULT_CLUSTER_EXPECTED_MEMBERS;
@@ -487,6 +495,7 @@ public final class SchedulerOptions {
     public Builder displacedHeatingGramsPerKwh(double v) { displacedHeatingGramsPerKwh = v; return this; }
     public Builder runningCoreQuotas(String v) { runningCoreQuotas = v; return this; }
     public Builder donationWindow(Duration v) { donationWindow = v; return this; }
+    public Builder donationNodeKinds(String v) { donationNodeKinds = v; return this; }
     public Builder thermalPreemptAfter(Duration v) { thermalPreemptAfter = v; return this; }
     public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
     public Builder expectedMembers(int v) { expectedMembers = v; return this; }
@@ -529,6 +538,7 @@ public final class SchedulerOptions {
         case "quota.running-cores" -> runningCoreQuotas = value;
         case "placement.thermal-preempt-after-ms" -> thermalPreemptAfter = Duration.ofMillis(parseLong(key, value));
         case "donation.window-seconds" -> donationWindow = Duration.ofSeconds(parseLong(key, value));
+        case "donation.node-kinds" -> donationNodeKinds = value;
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));
         case "cluster.expected-members" -> expectedMembers = parseInt(key, value);

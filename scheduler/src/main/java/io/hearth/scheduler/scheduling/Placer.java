@@ -335,9 +335,10 @@ public final class Placer implements AutoCloseable {
       var fleet = engine.fleet();
       int heaters = 0;
       double idle = 0;
+      var sources = options.donationSources();
       for (NodeEntry e : nodes.values()) {
         if (e.slot < 0 || e.lost || e.session == null || !fleet.isHeater(e.slot)
-            || fleet.state(e.slot) != NodeStates.READY) {
+            || !sources.offers(fleet.kind(e.slot)) || fleet.state(e.slot) != NodeStates.READY) {
           continue;
         }
         heaters++;
@@ -354,8 +355,8 @@ public final class Placer implements AutoCloseable {
       }
       double cores = Math.max(0, idle - queuedPaid);
       result.complete(new io.hearth.scheduler.donation.DonationLedger.Capacity(cores, String.format(java.util.Locale.ROOT,
-          "%d ready heater nodes: %.0f idle cores whose heat is wanted now and forecast, minus %d cores of queued paid jobs",
-          heaters, idle, queuedPaid)));
+          "%d ready heater nodes (%s): %.0f idle cores whose heat is wanted now and forecast, minus %d cores of"
+              + " queued paid jobs", heaters, sources, idle, queuedPaid)));
     });
     return result;
   }

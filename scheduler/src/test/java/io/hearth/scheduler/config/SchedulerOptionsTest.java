@@ -47,6 +47,13 @@ class SchedulerOptionsTest {
         .hasMessage("placement.min-heat-fraction: 1.5 (expected: 0..1)");
     assertThatThrownBy(() -> SchedulerOptions.load(null, Map.of("HEARTH_PLACEMENT_DONATED_ON_DATACENTER", "yes")))
         .hasMessage("placement.donated-on-datacenter: 'yes' (expected: true or false)");
+    assertThatThrownBy(() -> SchedulerOptions.load(null, Map.of("HEARTH_DONATION_NODE_KINDS", "radiator,datacenter")))
+        .hasMessage("donation.node-kinds: 'datacenter' in 'radiator,datacenter' (expected: radiator, boiler or"
+            + " radiator,boiler)");
+    assertThatThrownBy(() -> SchedulerOptions.builder().donationNodeKinds(",").build())
+        .hasMessage("donation.node-kinds: '' in ',' (expected: radiator, boiler or radiator,boiler)");
+    assertThat(SchedulerOptions.load(null, Map.of("HEARTH_DONATION_NODE_KINDS", "Boiler, radiator")).donationSources())
+        .hasToString("radiator,boiler");
   }
 
   @Test

@@ -71,7 +71,7 @@ class DonationIT {
       Offer offer = donations(hearth, "nonprofit/big-charity").listOffers(ListOffersRequest.getDefaultInstance()).getOffers(0);
       // Two rooms wanting ~675 W: four 150 W cores each, over a 4 h window; the data center adds nothing.
       assertThat(offer.getCoreHours()).isEqualTo(32);
-      assertThat(offer.getBasis()).contains("2 ready heater nodes");
+      assertThat(offer.getBasis()).contains("2 ready heater nodes (radiator)");
 
       // Bad claims change nothing.
       assertStatus(() -> donations(hearth, "nonprofit/big-charity").claimOffer(ClaimOfferRequest.newBuilder()
@@ -152,6 +152,35 @@ class DonationIT {
       assertStatus(() -> hearth.jobs("nonprofit/quick-charity").submitJob(SubmitJobRequest.newBuilder()
           .setSpec(TestScheduler.spec("too-late", "true").setTier(Tier.TIER_DONATED).setGrantId(expired)).build()),
           Status.Code.FAILED_PRECONDITION, "expired at");
+    }
+  }
+
+  /**
+   * A summer fleet with an idle boiler: by default only space heating is offered, so nothing is; an
+   * operator who adds boilers to donation.node-kinds offers the tank's idle headroom all year.
+   */
+  @Test
+  void boilersOfferTheirIdleHeatOnlyWhenTheOperatorSaysSo() {
+    for (String kinds : List.of("radiator", "radiator,boiler")) {
+      try (TestScheduler hearth = TestScheduler.start(TestScheduler.options().donationNodeKinds(kinds).build());
+          NodeAgent room = Agents.radiator(hearth, "rad-k", work.resolve(kinds), 25, 45, SecurityClass.SECURITY_CLASS_SEALED);
+          NodeAgent tank = Agents.base(hearth, "boiler-k", work.resolve(kinds), "CONTROLLED").kind(NodeKind.NODE_KIND_BOILER)
+              .cores(4).memoryMib(4096).maxWatts(2000).wattsPerCore(150)
+              .thermostat(SimulatedTank.builder().maxWatts(2000).outdoor(OutdoorTemperature.constant(25)).build())
+              .build().start()) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> hearth.scheduler.placer().view().readyNodes() == 2);
+        approve(hearth, "tank-charity", 1);
+        Offer offer = donations(hearth, "nonprofit/tank-charity").listOffers(ListOffersRequest.getDefaultInstance())
+            .getOffers(0);
+        if (kinds.equals("radiator")) {
+          assertThat(offer.getCoreHours()).as(offer.getBasis()).isZero();
+          assertThat(offer.getBasis()).contains("1 ready heater nodes (radiator)");
+        } else {
+          // The tank wants its standing loss and its draws made good: at least one 150 W core for the 4 h window.
+          assertThat(offer.getCoreHours()).as(offer.getBasis()).isGreaterThanOrEqualTo(4);
+          assertThat(offer.getBasis()).contains("2 ready heater nodes (radiator,boiler)");
+        }
+      }
     }
   }
 
