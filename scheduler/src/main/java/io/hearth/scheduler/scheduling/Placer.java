@@ -931,6 +931,14 @@ public final class Placer implements AutoCloseable {
     // would otherwise hold their reservations and jobs forever: requeue them now. Only a hello the
     // node has just sent says so; one replayed to a new leader is out of date.
     java.util.Set<Long> running = new HashSet<>(h.getRunningFencingTokensList());
+    // The node holds these: their assignments reached it, even if its reports on them have not
+    // arrived yet (they may wait for the store, or for a member that died): never take them back
+    // as unacknowledged. Its node timeout still applies.
+    for (Long t : running) {
+      if (e.tokens.contains(t)) {
+        unconfirmed.remove(t);
+      }
+    }
     List<Long> gone = new ArrayList<>();
     if (session.takeFreshHello()) {
       for (Long t : e.tokens) {

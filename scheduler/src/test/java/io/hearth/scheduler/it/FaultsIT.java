@@ -219,4 +219,44 @@ class FaultsIT {
     assertThat(all).containsExactlyInAnyOrder("list-0", "list-1", "list-2", "list-3", "list-4");
     assertThat(page1.getJobsList()).allMatch(j -> j.getOwner().equals("lister"));
   }
+
+  /**
+   * A node that says (in its hello) it holds an attempt keeps it past the node timeout even while
+   * no report on it arrives: the report may be waiting for the store or for a member that died. The
+   * last CI run before this rule requeued such an attempt as "not acknowledged" and the job ran twice.
+   */
+  @Test
+  void anAttemptTheNodeSaysItHoldsIsNotTakenBackWhileItsReportIsLate() throws Exception {
+    JobServiceGrpc.JobServiceBlockingStub acme = hearth.jobs("tenant/acme");
+    io.hearth.api.v1.Hello.Builder hello = RawNode.hello("dc-held", io.hearth.api.v1.NodeKind.NODE_KIND_DATACENTER,
+        io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED, 4).setRegion("held");
+    String jobId;
+    long token;
+    try (RawNode first = new RawNode(hearth, "dc-held", "CERTIFIED")) {
+      first.send(hello.build());
+      first.next(io.hearth.api.v1.SchedulerMessage.BodyCase.WELCOME, java.time.Duration.ofSeconds(10));
+      jobId = acme.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("held-1", "true")
+          .setMinSecurityClass(io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED).addAllowedRegions("held"))
+          .build()).getJob().getJobId();
+      token = first.next(io.hearth.api.v1.SchedulerMessage.BodyCase.ASSIGNMENT, java.time.Duration.ofSeconds(10))
+          .getAssignment().getFencingToken();
+    }
+    try (RawNode second = new RawNode(hearth, "dc-held", "CERTIFIED")) {
+      second.send(hello.clone().addRunningFencingTokens(token).build());
+      second.next(io.hearth.api.v1.SchedulerMessage.BodyCase.WELCOME, java.time.Duration.ofSeconds(10));
+      // Alive (telemetry) for three node timeouts, silent on the attempt.
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(9);
+      while (System.nanoTime() < until) {
+        second.telemetry(0, 0);
+        Thread.sleep(500);
+      }
+      Job held = acme.getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+      assertThat(held.getState()).isEqualTo(JobState.JOB_STATE_ASSIGNED);
+      assertThat(held.getAttemptsList()).extracting(Attempt::getFencingToken).containsExactly(token);
+      second.report(jobId, token, AttemptState.ATTEMPT_STATE_SUCCEEDED, 0);
+      await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+          acme.getJob(GetJobRequest.newBuilder().setJobId(jobId).build()).getState() == JobState.JOB_STATE_SUCCEEDED);
+      assertThat(acme.getJob(GetJobRequest.newBuilder().setJobId(jobId).build()).getAttemptsList()).hasSize(1);
+    }
+  }
 }
