@@ -244,12 +244,14 @@ class FaultsIT {
     try (RawNode second = new RawNode(hearth, "dc-held", "CERTIFIED")) {
       second.send(hello.clone().addRunningFencingTokens(token).build());
       second.next(io.hearth.api.v1.SchedulerMessage.BodyCase.WELCOME, java.time.Duration.ofSeconds(10));
-      // Alive (telemetry) for three node timeouts, silent on the attempt.
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(9);
-      while (System.nanoTime() < until) {
-        second.telemetry(0, 0);
-        Thread.sleep(500);
-      }
+      // Alive (telemetry at every poll) for three node timeouts, silent on the attempt, which stays
+      // ASSIGNED with its one attempt throughout.
+      await().during(java.time.Duration.ofSeconds(9)).atMost(java.time.Duration.ofSeconds(20))
+          .pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
+            second.telemetry(0, 0);
+            Job j = acme.getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+            return j.getState() == JobState.JOB_STATE_ASSIGNED && j.getAttemptsCount() == 1;
+          });
       Job held = acme.getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
       assertThat(held.getState()).isEqualTo(JobState.JOB_STATE_ASSIGNED);
       assertThat(held.getAttemptsList()).extracting(Attempt::getFencingToken).containsExactly(token);
