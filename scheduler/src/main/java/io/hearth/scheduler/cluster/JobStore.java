@@ -145,7 +145,7 @@ public final class JobStore {
 
   /** The id of the job that stands for an owner's request id, or null. */
   public String jobIdOfRequest(String owner, String requestId) {
-    return requests.get(owner + '\u0000' + requestId);
+    return requests.get(requestKey(owner, requestId));
   }
 
   /**

@@ -161,6 +161,26 @@ class ArrayJobsIT {
   }
 
   @Test
+  void aLaterSubmissionDependsOnAnEarlierJobByItsRequestId() {
+    Job parent = acme.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("earlier-parent", "sh", "-c", "sleep 1")).build()).getJob();
+    Job child = acme.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("later-child", "true").addDependsOn(byRequest("earlier-parent"))).build()).getJob();
+    assertThat(child.getState()).isEqualTo(JobState.JOB_STATE_BLOCKED);
+    assertThat(child.getSpec().getDependsOn(0).getJobId()).isEqualTo(parent.getJobId());
+    Job done = awaitState(child.getJobId(), JobState.JOB_STATE_SUCCEEDED);
+    assertThat(Timestamps.toMillis(last(done).getStartedAt()))
+        .isGreaterThanOrEqualTo(Timestamps.toMillis(last(get(parent.getJobId())).getEndedAt()));
+    // Another tenant's request id is not found, and says so with the field.
+    assertThatThrownBy(() -> hearth.jobs("tenant/other").submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(TestScheduler.spec("other-child", "true").addDependsOn(byRequest("earlier-parent"))).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("spec.depends_on[0].request_id: 'earlier-parent' not found");
+        });
+  }
+
+  @Test
   void aCycleRefusesTheWholeBatch() {
     SubmitJobsRequest batch = SubmitJobsRequest.newBuilder()
         .addSpecs(TestScheduler.spec("cyc-free", "true"))
