@@ -51,16 +51,22 @@ public final class DurableStore implements AutoCloseable {
   static final long LINGER_NANOS = 1_000_000;
   /** A batch of this many rows is committed without waiting for more. */
   static final int LINGER_BELOW_ROWS = 64;
-  /** How long a caller waits for its commit before it gives up (the change may still land). */
-  private static final long COMMIT_WAIT_MS = 60_000;
+  /**
+   * How long a caller waits for the writer to take its change before it gives up on it (a change
+   * the writer has taken is waited for to the end: its outcome is then the truth).
+   */
+  static final long COMMIT_WAIT_MS = 60_000;
 
   private final HikariDataSource pool;
   private final boolean postgres;
   private final String description;
   private final GroupCommit writer;
 
-  private DurableStore(HikariDataSource pool, boolean postgres, String description) {
+  private final long commitWaitMs;
+
+  private DurableStore(HikariDataSource pool, boolean postgres, String description, long commitWaitMs) {
     this.pool = pool;
+    this.commitWaitMs = commitWaitMs;
     this.postgres = postgres;
     this.description = description;
     this.writer = new GroupCommit();
@@ -68,6 +74,11 @@ public final class DurableStore implements AutoCloseable {
 
   /** Opens (and creates when needed) the store the options name. */
   public static DurableStore open(SchedulerOptions options) {
+    return open(options, COMMIT_WAIT_MS);
+  }
+
+  /** As {@link #open(SchedulerOptions)}, with how long a caller waits for the writer to take its change. */
+  static DurableStore open(SchedulerOptions options, long commitWaitMs) {
     boolean postgres = options.storeType() == SchedulerOptions.StoreType.POSTGRESQL;
     String url = options.storeJdbcUrl();
     if (!postgres && url.isEmpty()) {
@@ -106,7 +117,7 @@ public final class DurableStore implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new IllegalStateException("durable store " + description + " cannot be opened: " + e.getMessage(), e);
     }
-    DurableStore store = new DurableStore(pool, postgres, description);
+    DurableStore store = new DurableStore(pool, postgres, description, commitWaitMs);
     try {
       store.createTables();
     } catch (SQLException e) {
@@ -333,13 +344,32 @@ public final class DurableStore implements AutoCloseable {
     }
   }
 
-  /** Rows handed to the writer together, and the caller waiting for them. */
+  /**
+   * Rows handed to the writer together, and the caller waiting for them. A change is either taken
+   * by the writer or given up by its caller, never both: a caller that stopped waiting has told
+   * Hazelcast the change failed, so writing it later would put a value the map never took (and
+   * possibly an older one than a later change of the same row) into the store.
+   */
   private static final class Change {
+    private static final int WAITING = 0;
+    private static final int TAKEN = 1;
+    private static final int GIVEN_UP = 2;
     final List<Row> rows;
     final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
 
     Change(List<Row> rows) {
       this.rows = rows;
+    }
+
+    /** The writer takes the change; false when its caller has given up on it. */
+    boolean take() {
+      return state.compareAndSet(WAITING, TAKEN);
+    }
+
+    /** The caller gives up on the change; false when the writer has taken it already. */
+    boolean giveUp() {
+      return state.compareAndSet(WAITING, GIVEN_UP);
     }
   }
 
@@ -376,17 +406,27 @@ public final class DurableStore implements AutoCloseable {
       Change c = new Change(rows);
       queue.add(c);
       try {
-        c.done.get(COMMIT_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+          c.done.get(commitWaitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          if (c.giveUp()) {
+            throw new DurableStoreException("durable store " + description + ": the writer did not take the change"
+                + " within " + commitWaitMs + " ms; it will not be written", e);
+          }
+          // The writer is writing it: its verdict is the truth (a write is bounded by the pool's
+          // connection timeout and a connection failure fails the whole batch at once).
+          c.done.get();
+        }
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause();
         throw cause instanceof DurableStoreException d ? d
             : new DurableStoreException("durable store write failed: " + cause.getMessage(), cause);
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new DurableStoreException("durable store " + description + ": no commit within " + COMMIT_WAIT_MS
-            + " ms", e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DurableStoreException("durable store write interrupted", e);
+        if (c.giveUp()) {
+          throw new DurableStoreException("durable store write interrupted before it was taken; it will not be written", e);
+        }
+        throw new DurableStoreException("durable store write interrupted while being written: it may have landed", e);
       }
     }
 
@@ -400,6 +440,11 @@ public final class DurableStore implements AutoCloseable {
           }
           write(batch);
         } catch (InterruptedException e) {
+          // Changes already taken for this batch are not written: say so to their callers.
+          DurableStoreException stopped = new DurableStoreException("durable store " + description + " is closed", e);
+          for (Change c : batch) {
+            c.done.completeExceptionally(stopped);
+          }
           break;
         } catch (RuntimeException e) {
           // Never let the writer die: fail this batch and carry on.
@@ -421,7 +466,7 @@ public final class DurableStore implements AutoCloseable {
 
     /** Fills the batch with waiting changes, up to {@value #MAX_BATCH} rows and no row twice. */
     private boolean take(List<Change> batch) throws InterruptedException {
-      Change first = carried != null ? carried : queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+      Change first = carried != null ? carried : takeNext(queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS));
       carried = null;
       if (first == null) {
         return false;
@@ -456,12 +501,22 @@ public final class DurableStore implements AutoCloseable {
 
     /** The next waiting change; waits for one until {@code deadline} while the batch is small. */
     private Change pollUntil(long deadline, int rowsSoFar) throws InterruptedException {
-      Change next = queue.poll();
-      if (next != null || rowsSoFar >= LINGER_BELOW_ROWS) {
-        return next;
+      while (true) {
+        Change next = queue.poll();
+        if (next == null && rowsSoFar < LINGER_BELOW_ROWS) {
+          long left = deadline - System.nanoTime();
+          next = left > 0 ? queue.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS) : null;
+        }
+        if (next == null || next.take()) {
+          return next;
+        }
+        // its caller gave up on it: drop it and look for the next one
       }
-      long left = deadline - System.nanoTime();
-      return left > 0 ? queue.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS) : null;
+    }
+
+    /** The change, taken; null when there is none or its caller gave up on it. */
+    private Change takeNext(Change c) {
+      return c != null && c.take() ? c : null;
     }
 
     private void write(List<Change> batch) {
@@ -476,17 +531,49 @@ public final class DurableStore implements AutoCloseable {
           batch.get(0).done.completeExceptionally(failure(batch.get(0), e));
           return;
         }
+        if (unreachable(e)) {
+          // No row is to blame: the database is not there. Fail them all now rather than wait for
+          // a connection once per change.
+          for (Change c : batch) {
+            c.done.completeExceptionally(failure(c, e));
+          }
+          return;
+        }
         // Find the change that fails: each alone, in order.
-        for (Change c : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+          Change c = batch.get(i);
           try {
             writeTogether(List.of(c));
             c.done.complete(null);
           } catch (SQLException one) {
             closeConnection();
             c.done.completeExceptionally(failure(c, one));
+            if (unreachable(one)) {
+              for (Change rest : batch.subList(i + 1, batch.size())) {
+                rest.done.completeExceptionally(failure(rest, one));
+              }
+              return;
+            }
           }
         }
       }
+    }
+
+    /**
+     * Whether a failure says the database cannot be reached (no connection, or it broke) rather
+     * than that it refused a row: SQL state class 08, Hikari's connection timeout, H2's broken or
+     * closed connection.
+     */
+    private boolean unreachable(SQLException e) {
+      for (SQLException x = e; x != null; x = x.getNextException()) {
+        String state = x.getSQLState();
+        if (x instanceof java.sql.SQLTransientConnectionException || x instanceof java.sql.SQLNonTransientConnectionException
+            || state != null && (state.startsWith("08") || state.equals("90067") || state.equals("90098")
+                || state.equals("90121"))) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private void writeTogether(List<Change> batch) throws SQLException {
