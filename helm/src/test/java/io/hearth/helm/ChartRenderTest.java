@@ -71,7 +71,7 @@ class ChartRenderTest {
     assertThat(env).containsEntry("HEARTH_CLUSTER_KUBERNETES_SERVICE_DNS", HEADLESS_DNS)
         .containsEntry("HEARTH_CLUSTER_EXPECTED_MEMBERS", "3")
         .containsEntry("HEARTH_CLUSTER_HOST", "(from field status.podIP)")
-        .containsEntry("HEARTH_STORE_TYPE", "h2")
+        .containsEntry("HEARTH_STORE_TYPE", "journal")
         .containsEntry("HEARTH_HEALTH_PORT", "7071")
         .doesNotContainKey("HEARTH_CLUSTER_MEMBERS");
 

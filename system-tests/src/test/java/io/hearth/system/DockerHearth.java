@@ -44,7 +44,7 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 /**
  * Hearth as built images on the local Docker engine: scheduler members and node agents in
  * containers on the host network (every port on 127.0.0.1, distinct per container), certificates
- * from a test CA mounted read-only, the members' h2 store in one host folder they share, and each
+ * from a test CA mounted read-only, the members' journal store in one host folder they share, and each
  * agent's attempt folders in a host folder the test reads (the workers' own records).
  *
  * <p>Docker is required, never optional: without an engine or the base image the constructor fails

@@ -39,7 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Issue 7's acceptance on the built images: three scheduler members (h2 store) and twenty node
+ * Issue 7's acceptance on the built images: three scheduler members (journal store) and twenty node
  * agents, one per container, all on the host network. In order: the leader is SIGKILLed under a
  * load of 10,000 jobs; a worker is paused past the node timeout; every member is stopped and
  * started again. Figures are printed as {@code SYSTEM ...} lines.
@@ -266,7 +266,8 @@ class HighAvailabilitySystemIT {
       Job a = after.get(id);
       Job b = before.get(id);
       assertThat(a).as(id).isNotNull();
-      assertThat(a.getState()).as(id).isEqualTo(b.getState());
+      assertThat(a.getState()).as("%s: before the restart %s, after %s", id, summary(b), summary(a))
+          .isEqualTo(b.getState());
       assertThat(a.getAttemptsList()).as(id).isEqualTo(b.getAttemptsList());
       same++;
     }
@@ -274,6 +275,18 @@ class HighAvailabilitySystemIT {
         + " with their states and attempts ({} jobs in the store before, {} after)", restartMs, same,
         acknowledged.size(), before.size(), after.size());
     assertThat(after).hasSameSizeAs(before);
+  }
+
+  /** A job's state, last change and attempts, one line (what a failed comparison needs to be read). */
+  static String summary(Job j) {
+    StringBuilder out = new StringBuilder(j.getState().name()).append(" updated ")
+        .append(java.time.Instant.ofEpochSecond(j.getUpdatedAt().getSeconds(), j.getUpdatedAt().getNanos()))
+        .append(" attempts [");
+    for (Attempt a : j.getAttemptsList()) {
+      out.append(a.getNumber()).append(' ').append(a.getNodeId()).append(' ').append(a.getState().name())
+          .append(" token ").append(a.getFencingToken()).append("; ");
+    }
+    return out.append(']').toString();
   }
 
   static Job get(JobServiceGrpc.JobServiceBlockingStub stub, String id) {

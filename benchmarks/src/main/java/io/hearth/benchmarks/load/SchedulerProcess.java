@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * One scheduler member in its own OS process ({@code java -jar hearth-scheduler-all.jar}), with the
- * dev defaults except: every port free and on 127.0.0.1, h2 store (shared by the members) and
+ * dev defaults except: every port free and on 127.0.0.1, durable store (the default kind, its folder shared by the members) and
  * audit log in the run's temporary folder, the telemetry interval of the run, and a node timeout of three telemetry
  * intervals (at least the default 15 s) so a loaded machine does not drop nodes. Its open-file
  * soft limit is raised to the hard limit. Killed on {@link #close()}.
@@ -38,7 +38,7 @@ final class SchedulerProcess implements AutoCloseable {
 
   /**
    * Starts {@code members} members (1 = alone), each in its own process, joined into one cluster by
-   * their Hazelcast ports, sharing the h2 store; returns once each listens for gRPC.
+   * their Hazelcast ports, sharing the store folder; returns once each listens for gRPC.
    */
   static List<SchedulerProcess> startCluster(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int members)
       throws Exception {

@@ -49,11 +49,13 @@ public final class SchedulerOptions {
   public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
   public static final int DEFAULT_CLUSTER_EXPECTED_MEMBERS = 1;
   public static final Duration DEFAULT_CLUSTER_FAILURE_TIMEOUT = Duration.ofSeconds(5);
-  public static final String DEFAULT_STORE_TYPE = "h2";
+  public static final String DEFAULT_STORE_TYPE = "journal";
   public static final String DEFAULT_STORE_DATA_DIR = "hearth-data/db";
 
   /** The durable store every accepted job is written through to. */
   public enum StoreType {
+    /** Append-only journal file in {@code store.data-dir}, shared by the members of one host. */
+    JOURNAL,
     /** Embedded H2 file database in {@code store.data-dir}, shared by the members of one host. */
     H2,
     /** PostgreSQL at {@code store.jdbc-url}. */
@@ -61,9 +63,10 @@ public final class SchedulerOptions {
 
     static StoreType parse(String key, String v) {
       return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "journal" -> JOURNAL;
         case "h2" -> H2;
         case "postgresql" -> POSTGRESQL;
-        default -> throw new IllegalArgumentException(key + ": '" + v + "' (expected: h2 or postgresql)");
+        default -> throw new IllegalArgumentException(key + ": '" + v + "' (expected: journal, h2 or postgresql)");
       };
     }
   }
@@ -95,9 +98,10 @@ public final class SchedulerOptions {
           String.valueOf(DEFAULT_CLUSTER_FAILURE_TIMEOUT.toMillis()),
           "a member silent this long is removed from the cluster (and a lost leader replaced), ms"),
       new Setting("store.type", "HEARTH_STORE_TYPE", DEFAULT_STORE_TYPE,
-          "durable store jobs are written through to: h2 (embedded file database) or postgresql"),
+          "durable store jobs are written through to: journal (append-only file), h2 (embedded file database) or"
+              + " postgresql"),
       new Setting("store.data-dir", "HEARTH_STORE_DATA_DIR", DEFAULT_STORE_DATA_DIR,
-          "folder of the h2 database; members on one host may share it"),
+          "folder of the journal or h2 database; members on one host may share it"),
       new Setting("store.jdbc-url", "HEARTH_STORE_JDBC_URL", "",
           "JDBC URL of the store (required for postgresql; for h2 it overrides store.data-dir)"),
       new Setting("store.user", "HEARTH_STORE_USER", "", "database user of the store"),
@@ -245,6 +249,9 @@ public final class SchedulerOptions {
     if (storeType == StoreType.POSTGRESQL && !storeJdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl
           + "' (expected: jdbc:postgresql://HOST:PORT/DATABASE when store.type is postgresql)");
+    }
+    if (storeType == StoreType.JOURNAL && !storeJdbcUrl.isEmpty()) {
+      throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl + "' (expected: empty when store.type is journal)");
     }
     if (storeType == StoreType.H2 && !storeJdbcUrl.isEmpty() && !storeJdbcUrl.startsWith("jdbc:h2:")) {
       throw new IllegalArgumentException("store.jdbc-url: '" + storeJdbcUrl + "' (expected: empty or jdbc:h2:... when store.type is h2)");
@@ -460,7 +467,7 @@ public final class SchedulerOptions {
     private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
     private int expectedMembers = DEFAULT_CLUSTER_EXPECTED_MEMBERS;
     private Duration failureTimeout = DEFAULT_CLUSTER_FAILURE_TIMEOUT;
-    private StoreType storeType = StoreType.H2;
+    private StoreType storeType = StoreType.JOURNAL;
     private String storeDataDir = DEFAULT_STORE_DATA_DIR;
     private String storeJdbcUrl = "";
     private String storeUser = "";

@@ -31,7 +31,7 @@ class DurableStoreTest {
   void aChangeItsCallerGaveUpOnIsNeverWrittenAndATakenOneIsWaitedForToTheEnd() throws Exception {
     SchedulerOptions options = SchedulerOptions.builder().storeDataDir(dir.resolve("db").toString()).build();
     ExecutorService callers = Executors.newFixedThreadPool(2);
-    try (DurableStore store = DurableStore.open(options, 500)) {
+    try (DurableStore store = SqlStore.open(options, 500)) {
       MapStore<String, String> requests = store.requests();
       String url = "jdbc:h2:file:" + dir.resolve("db").toAbsolutePath().resolve("hearth") + ";AUTO_SERVER=TRUE";
       try (Connection blocker = DriverManager.getConnection(url, options.storeUser(), options.storePassword())) {

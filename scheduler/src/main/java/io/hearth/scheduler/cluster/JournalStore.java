@@ -1,0 +1,498 @@
+package io.hearth.scheduler.cluster;
+
+import com.hazelcast.map.MapStore;
+import io.hearth.scheduler.config.SchedulerOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded durable store: one append-only file, {@value #FILE} in {@code store.data-dir}, that
+ * every member of one host appends its batches to. A batch is one {@code write} of whole records to
+ * a file opened for appending (O_APPEND), so batches of different members never interleave and the
+ * file's order is the order in which the changes became durable: the last record of a key is its
+ * value. A record costs its bytes and a CRC, where a database row costs a B-tree page rewrite.
+ *
+ * <p>Record: magic {@code HRJ1}, body length, CRC32C of the body, then the body: table (0 jobs,
+ * 1 requests), key, and either a value or a delete mark. Reading skips what does not check out (a
+ * record a killed member left half written) and resynchronises on the next magic.
+ *
+ * <p>When the first member of a host opens the store (no other process holds the folder's lock
+ * file), it rewrites the file with the last value of each key (compaction: write a new file,
+ * force it to disk, rename it over the old one); members then hold a shared lock for their life,
+ * so the file is never rewritten under a member that appends to it. Loading reads the file once
+ * into an index of key -> record position and serves Hazelcast's loads from it.
+ *
+ * <p>Durability: as the H2 default, a batch is written to the file (the kernel's page cache)
+ * before anyone is told it is durable, so a killed member loses nothing; it is not forced to the
+ * disk per batch, so a power cut may lose the last batches.
+ */
+final class JournalStore implements DurableStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournalStore.class);
+  static final String FILE = "hearth.journal";
+  static final String LOCK_FILE = "hearth.journal.lock";
+  static final int MAGIC = 0x48524A31; // "HRJ1"
+  private static final int HEADER = 12;
+  /** A body longer than this is not a record (a job is a few KB at most). */
+  static final int MAX_BODY = 16 << 20;
+  private static final byte JOBS = 0;
+  private static final byte REQUESTS = 1;
+  private static final byte PUT = 1;
+  private static final byte DELETE = 0;
+  private static final String[] TABLES = {"hearth_jobs", "hearth_requests"};
+
+  /** Per folder in this JVM: the lock file's channel, its shared lock and how many stores use it. */
+  private static final Map<Path, HostLock> LOCKS = new HashMap<>();
+
+  private final Path dir;
+  private final Path file;
+  private final String description;
+  private final FileChannel out;
+  private final GroupCommit writer;
+  /** Where each key's last record starts, per table; built by the first load. */
+  private List<Map<String, Long>> index;
+
+  private JournalStore(Path dir, FileChannel out, long commitWaitMs) {
+    this.dir = dir;
+    this.file = dir.resolve(FILE);
+    this.description = "journal " + file;
+    this.out = out;
+    this.writer = new GroupCommit(new Appender(), description, commitWaitMs);
+  }
+
+  /** Opens (and creates when needed) the journal in {@code store.data-dir}; compacts it when no other member uses it. */
+  static JournalStore open(SchedulerOptions options, long commitWaitMs) {
+    Path dir = Path.of(options.storeDataDir()).toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("store.data-dir: '" + dir + "' cannot be created (" + e.getMessage() + ")", e);
+    }
+    try {
+      acquire(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("durable store journal " + dir.resolve(FILE) + ": cannot lock "
+          + dir.resolve(LOCK_FILE) + ": " + e.getMessage(), e);
+    }
+    try {
+      FileChannel out = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.APPEND);
+      JournalStore store = new JournalStore(dir, out, commitWaitMs);
+      LOG.info("durable store: {} ({} bytes)", store.description, out.size());
+      if (Files.exists(dir.resolve("hearth.mv.db"))) {
+        LOG.warn("durable store: {} also holds an h2 database (hearth.mv.db) that the journal does not read;"
+            + " start with store.type=h2 to keep using it", dir);
+      }
+      return store;
+    } catch (IOException e) {
+      release(dir);
+      throw new IllegalStateException("durable store journal " + dir.resolve(FILE) + " cannot be opened: "
+          + e.getMessage(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ the host lock and compaction
+
+  private static final class HostLock {
+    final FileChannel channel;
+    final FileLock shared;
+    int users;
+
+    HostLock(FileChannel channel, FileLock shared) {
+      this.channel = channel;
+      this.shared = shared;
+    }
+  }
+
+  /**
+   * Takes this JVM's shared lock on the folder (once per JVM: a second channel on the lock file
+   * would release the process's locks when closed). The first member of the host finds no other
+   * process holding it, takes it exclusively for a moment and compacts the file first.
+   */
+  private static void acquire(Path dir) throws IOException {
+    synchronized (LOCKS) {
+      HostLock held = LOCKS.get(dir);
+      if (held != null) {
+        held.users++;
+        return;
+      }
+      FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      try {
+        FileLock exclusive = channel.tryLock(0, Long.MAX_VALUE, false);
+        if (exclusive != null) {
+          try {
+            compact(dir);
+          } finally {
+            exclusive.release();
+          }
+        }
+        // Waits while another process compacts.
+        FileLock shared = channel.lock(0, Long.MAX_VALUE, true);
+        HostLock lock = new HostLock(channel, shared);
+        lock.users = 1;
+        LOCKS.put(dir, lock);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+  }
+
+  private static void release(Path dir) {
+    synchronized (LOCKS) {
+      HostLock held = LOCKS.get(dir);
+      if (held == null || --held.users > 0) {
+        return;
+      }
+      LOCKS.remove(dir);
+      try {
+        held.shared.release();
+        held.channel.close();
+      } catch (IOException e) {
+        LOG.warn("durable store journal: releasing {}: {}", dir.resolve(LOCK_FILE), e.getMessage());
+      }
+    }
+  }
+
+  /** Rewrites the file with the last record of each key (deleted keys dropped); no other process uses it. */
+  static void compact(Path dir) throws IOException {
+    Path file = dir.resolve(FILE);
+    if (!Files.exists(file) || Files.size(file) == 0) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    long before = Files.size(file);
+    Path tmp = dir.resolve(FILE + ".compacting");
+    long records = 0;
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      List<Map<String, Long>> last = scan(in, file);
+      try (FileChannel w = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        for (Map<String, Long> table : last) {
+          for (long at : table.values()) {
+            ByteBuffer record = readRecord(in, at);
+            while (record.hasRemaining()) {
+              w.write(record);
+            }
+            records++;
+          }
+        }
+        w.force(true);
+      }
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException ignored) {
+      // not every file system lets a folder be forced; the rename itself is atomic
+    }
+    LOG.info("durable store journal {} compacted: {} -> {} bytes, {} records, in {} ms", file, before,
+        Files.size(file), records, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /**
+   * Where each key's last record starts, per table; a key whose last record is a delete is absent.
+   * Records that do not check out are skipped (the reader resynchronises on the next magic).
+   */
+  static List<Map<String, Long>> scan(FileChannel in, Path file) throws IOException {
+    List<Map<String, Long>> last = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+    long size = in.size();
+    ByteBuffer header = ByteBuffer.allocate(HEADER);
+    long at = 0;
+    long skipped = 0;
+    while (at + HEADER <= size) {
+      header.clear();
+      readFully(in, header, at);
+      header.flip();
+      int magic = header.getInt();
+      int length = header.getInt();
+      int crc = header.getInt();
+      if (magic != MAGIC || length < 4 || length > MAX_BODY || at + HEADER + length > size) {
+        // Not a record, or one cut short (a member killed while writing a batch leaves part of
+        // it, and the others append after it): look for the next magic.
+        at++;
+        skipped++;
+        continue;
+      }
+      ByteBuffer body = ByteBuffer.allocate(length);
+      readFully(in, body, at + HEADER);
+      body.flip();
+      if (crc(body) != crc) {
+        at++;
+        skipped++;
+        continue;
+      }
+      byte table = body.get();
+      String key = string(body);
+      byte op = body.get();
+      if (table == JOBS || table == REQUESTS) {
+        // Re-inserted so the map's order follows the records' (compaction keeps it).
+        last.get(table).remove(key);
+        if (op == PUT) {
+          last.get(table).put(key, at);
+        }
+      }
+      at += HEADER + length;
+    }
+    if (skipped > 0) {
+      LOG.warn("durable store journal {}: skipped {} bytes that are not whole records (a member killed while"
+          + " writing leaves a partial batch)", file, skipped);
+    }
+    return last;
+  }
+
+  /** The whole record (header and body) that starts at {@code at}. */
+  private static ByteBuffer readRecord(FileChannel in, long at) throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(HEADER);
+    readFully(in, header, at);
+    header.flip();
+    header.getInt();
+    int length = header.getInt();
+    ByteBuffer record = ByteBuffer.allocate(HEADER + length);
+    readFully(in, record, at);
+    record.flip();
+    return record;
+  }
+
+  private static void readFully(FileChannel in, ByteBuffer into, long at) throws IOException {
+    long p = at;
+    while (into.hasRemaining()) {
+      int n = in.read(into, p);
+      if (n < 0) {
+        throw new IOException("unexpected end of " + FILE + " at " + p);
+      }
+      p += n;
+    }
+  }
+
+  private static int crc(ByteBuffer body) {
+    CRC32C c = new CRC32C();
+    c.update(body.duplicate());
+    return (int) c.getValue();
+  }
+
+  private static String string(ByteBuffer b) {
+    int n = b.getShort() & 0xFFFF;
+    String s = new String(b.array(), b.arrayOffset() + b.position(), n, StandardCharsets.UTF_8);
+    b.position(b.position() + n);
+    return s;
+  }
+
+  private synchronized List<Map<String, Long>> index() {
+    if (index == null) {
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        long t0 = System.nanoTime();
+        index = scan(in, file);
+        LOG.info("durable store journal {}: indexed {} jobs and {} request ids in {} ms", file, index.get(JOBS).size(),
+            index.get(REQUESTS).size(), (System.nanoTime() - t0) / 1_000_000);
+      } catch (IOException e) {
+        throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
+      }
+    }
+    return index;
+  }
+
+  /** The values of these keys in one table, read from their last records. */
+  private Map<String, Object> read(byte table, Collection<String> keys) {
+    Map<String, Long> positions = index().get(table);
+    Map<String, Object> out = new HashMap<>();
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      for (String key : keys) {
+        Long at = positions.get(key);
+        if (at != null) {
+          ByteBuffer record = readRecord(in, at);
+          record.position(HEADER);
+          record.get(); // table
+          string(record); // key
+          record.get(); // PUT
+          out.put(key, table == JOBS ? readJob(key, record) : string(record));
+        }
+      }
+    } catch (IOException e) {
+      throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static StoredJob readJob(String key, ByteBuffer b) {
+    String owner = string(b);
+    int state = b.getInt();
+    int tier = b.getInt();
+    byte[] job = new byte[b.getInt()];
+    b.get(job);
+    return new StoredJob(key, owner, state, tier, job);
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Encodes a batch as whole records in one buffer and appends it with one write. */
+  private final class Appender implements GroupCommit.Sink {
+    /** The batch buffer, reused (the writer thread is the only user). */
+    private ByteBuffer buffer;
+
+    @Override
+    public void write(List<GroupCommit.Row> rows) throws IOException {
+      List<byte[]> bodies = new ArrayList<>(rows.size());
+      int total = 0;
+      for (GroupCommit.Row row : rows) {
+        byte[] body = encode(row);
+        bodies.add(body);
+        total += HEADER + body.length;
+      }
+      if (buffer == null || buffer.capacity() < total) {
+        buffer = ByteBuffer.allocateDirect(Math.max(total, 1 << 20));
+      }
+      ByteBuffer batch = buffer.clear();
+      CRC32C crc = new CRC32C();
+      for (byte[] body : bodies) {
+        crc.reset();
+        crc.update(body);
+        batch.putInt(MAGIC).putInt(body.length).putInt((int) crc.getValue()).put(body);
+      }
+      batch.flip();
+      // One write of a direct buffer is one write(2) on a file opened with O_APPEND: it lands
+      // whole after whatever the other members appended. A short write (a full disk) is finished
+      // by further writes and reported if it cannot be.
+      while (batch.hasRemaining()) {
+        out.write(batch);
+      }
+    }
+
+    @Override
+    public boolean unreachable(Exception e) {
+      return e instanceof IOException;
+    }
+
+    @Override
+    public void reset() {
+      // nothing to drop: the channel stays open
+    }
+  }
+
+  private static byte[] encode(GroupCommit.Row row) {
+    byte table = row.table().equals(TABLES[JOBS]) ? JOBS : REQUESTS;
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64);
+    java.io.DataOutputStream d = new java.io.DataOutputStream(bytes);
+    try {
+      d.writeByte(table);
+      writeString(d, row.key(), "key");
+      if (row.value() == null) {
+        d.writeByte(DELETE);
+      } else {
+        d.writeByte(PUT);
+        if (row.value() instanceof StoredJob j) {
+          writeString(d, j.owner(), "owner");
+          d.writeInt(j.state());
+          d.writeInt(j.tier());
+          d.writeInt(j.job().length);
+          d.write(j.job());
+        } else {
+          writeString(d, (String) row.value(), "job id");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void writeString(java.io.DataOutputStream d, String s, String what) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    if (b.length > 0xFFFF) {
+      throw new IllegalArgumentException("durable store journal: a " + what + " of " + b.length
+          + " bytes (expected: at most 65535)");
+    }
+    d.writeShort(b.length);
+    d.write(b);
+  }
+
+  // ------------------------------------------------------------------ the map stores
+
+  private final class Table<V> extends GroupCommit.WriteThrough<V> {
+    private final byte kind;
+
+    Table(byte kind) {
+      super(writer, TABLES[kind]);
+      this.kind = kind;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Map<String, V> loadAll(Collection<String> keys) {
+      return (Map<String, V>) (Map<String, ?>) read(kind, keys);
+    }
+
+    @Override
+    public Iterable<String> loadAllKeys() {
+      List<String> keys = new ArrayList<>(index().get(kind).keySet());
+      LOG.info("loading {} keys of {} from the durable store", keys.size(), table);
+      return keys;
+    }
+  }
+
+  @Override
+  public MapStore<String, StoredJob> jobs() {
+    return new Table<>(JOBS);
+  }
+
+  @Override
+  public MapStore<String, String> requests() {
+    return new Table<>(REQUESTS);
+  }
+
+  @Override
+  public long countJobs() {
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      return scan(in, file).get(JOBS).size();
+    } catch (IOException e) {
+      throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long[] commitsAndRows() {
+    return new long[] {writer.commits.get(), writer.rows.get()};
+  }
+
+  @Override
+  public String description() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    LOG.info("durable store closed: {}", writer.summary());
+    try {
+      out.close();
+    } catch (IOException e) {
+      LOG.warn("durable store journal {}: closing: {}", file, e.getMessage());
+    }
+    release(dir);
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}

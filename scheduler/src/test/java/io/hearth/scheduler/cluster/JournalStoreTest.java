@@ -1,0 +1,150 @@
+package io.hearth.scheduler.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hazelcast.map.MapStore;
+import io.hearth.scheduler.config.SchedulerOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The append-only journal store against real files: what was acknowledged is what comes back. */
+class JournalStoreTest {
+
+  @TempDir Path dir;
+
+  private SchedulerOptions options() {
+    return SchedulerOptions.builder().storeType(SchedulerOptions.StoreType.JOURNAL)
+        .storeDataDir(dir.toString()).build();
+  }
+
+  private static StoredJob job(String id, int state, String payload) {
+    return new StoredJob(id, "tenant/acme", state, 2, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static String payload(StoredJob j) {
+    return new String(j.job(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theLastValueOfEachKeyComesBackAfterARestartAndTheFileIsCompacted() throws Exception {
+    try (DurableStore store = DurableStore.open(options())) {
+      MapStore<String, StoredJob> jobs = store.jobs();
+      MapStore<String, String> requests = store.requests();
+      requests.store("11:tenant/acme:r1", "job-1");
+      jobs.store("job-1", job("job-1", 1, "queued"));
+      jobs.store("job-1", job("job-1", 2, "assigned"));
+      jobs.store("job-1", job("job-1", 4, "succeeded"));
+      jobs.storeAll(Map.of("job-2", job("job-2", 1, "queued"), "job-3", job("job-3", 1, "queued")));
+      jobs.delete("job-3");
+      assertThat(store.countJobs()).isEqualTo(2);
+      assertThat(store.commitsAndRows()[1]).isEqualTo(7);
+    }
+    long before = Files.size(dir.resolve(JournalStore.FILE));
+    try (DurableStore store = DurableStore.open(options())) {
+      // The first member of the host rewrote the file with one record per live key.
+      assertThat(Files.size(dir.resolve(JournalStore.FILE))).isLessThan(before);
+      MapStore<String, StoredJob> jobs = store.jobs();
+      assertThat(jobs.loadAllKeys()).containsExactlyInAnyOrder("job-1", "job-2");
+      Map<String, StoredJob> loaded = jobs.loadAll(List.of("job-1", "job-2", "job-3"));
+      assertThat(loaded).containsOnlyKeys("job-1", "job-2");
+      StoredJob one = loaded.get("job-1");
+      assertThat(one.jobId()).isEqualTo("job-1");
+      assertThat(one.owner()).isEqualTo("tenant/acme");
+      assertThat(one.state()).isEqualTo(4);
+      assertThat(one.tier()).isEqualTo(2);
+      assertThat(payload(one)).isEqualTo("succeeded");
+      assertThat(jobs.load("job-3")).isNull();
+      assertThat(store.requests().load("11:tenant/acme:r1")).isEqualTo("job-1");
+      assertThat(store.requests().load("11:tenant/acme:r2")).isNull();
+    }
+  }
+
+  /**
+   * A member killed in the middle of a batch leaves part of it, and the members still alive append
+   * after it: the records before and after the torn one are read, the torn one is not.
+   */
+  @Test
+  void aBatchCutShortByAKilledMemberIsSkippedAndWhatOthersAppendedAfterItIsKept() throws Exception {
+    try (DurableStore store = DurableStore.open(options())) {
+      store.jobs().store("job-1", job("job-1", 1, "before"));
+    }
+    Path file = dir.resolve(JournalStore.FILE);
+    byte[] whole = Files.readAllBytes(file);
+    // A record header that promises more than was written, then part of a body.
+    try (FileChannel out = FileChannel.open(file, StandardOpenOption.APPEND)) {
+      ByteBuffer torn = ByteBuffer.allocate(12 + 20);
+      torn.putInt(JournalStore.MAGIC).putInt(400).putInt(12345);
+      torn.put(java.util.Arrays.copyOfRange(whole, 12, 32));
+      torn.flip();
+      out.write(torn);
+    }
+    // Another member (this JVM holds the host lock alone, so open() compacts: write the records of
+    // "another member" straight to the file instead, the way a second process would).
+    try (FileChannel out = FileChannel.open(file, StandardOpenOption.APPEND)) {
+      Path other = dir.resolve("other");
+      Files.createDirectories(other);
+      try (DurableStore o = DurableStore.open(SchedulerOptions.builder().storeType(SchedulerOptions.StoreType.JOURNAL)
+          .storeDataDir(other.toString()).build())) {
+        o.jobs().store("job-2", job("job-2", 1, "after"));
+        o.jobs().store("job-1", job("job-1", 4, "after"));
+      }
+      out.write(ByteBuffer.wrap(Files.readAllBytes(other.resolve(JournalStore.FILE))));
+    }
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      List<Map<String, Long>> index = JournalStore.scan(in, file);
+      assertThat(index.get(0)).containsOnlyKeys("job-1", "job-2");
+    }
+    try (DurableStore store = DurableStore.open(options())) {
+      Map<String, StoredJob> loaded = store.jobs().loadAll(List.of("job-1", "job-2"));
+      assertThat(payload(loaded.get("job-1"))).isEqualTo("after");
+      assertThat(loaded.get("job-1").state()).isEqualTo(4);
+      assertThat(payload(loaded.get("job-2"))).isEqualTo("after");
+    }
+  }
+
+  /** Two members of one JVM share the file (and the host lock); every acknowledged write is there. */
+  @Test
+  void membersSharingTheFolderAppendTogetherWithoutLosingAWrite() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try (DurableStore a = DurableStore.open(options()); DurableStore b = DurableStore.open(options())) {
+      List<Future<?>> writes = new ArrayList<>();
+      for (int i = 0; i < 2_000; i++) {
+        int n = i;
+        DurableStore s = n % 2 == 0 ? a : b;
+        writes.add(pool.submit(() -> s.jobs().store("job-" + n, job("job-" + n, 1, "payload " + n))));
+      }
+      for (Future<?> f : writes) {
+        f.get();
+      }
+      // Fewer commits than rows: concurrent writes shared them.
+      assertThat(a.commitsAndRows()[0] + b.commitsAndRows()[0]).isLessThan(2_000);
+    } finally {
+      pool.shutdownNow();
+    }
+    try (DurableStore store = DurableStore.open(options())) {
+      Map<String, StoredJob> all = store.jobs().loadAll(IntStream.range(0, 2_000).mapToObj(i -> "job-" + i).toList());
+      assertThat(all).hasSize(2_000);
+      assertThat(payload(all.get("job-1999"))).isEqualTo("payload 1999");
+    }
+  }
+
+  @Test
+  void aJdbcUrlWithTheJournalIsRefusedNamingTheSetting() {
+    assertThatThrownBy(() -> SchedulerOptions.builder().storeType(SchedulerOptions.StoreType.JOURNAL)
+        .storeJdbc("jdbc:h2:mem:x", "", "").storeDataDir(dir.toString()).build())
+        .hasMessage("store.jdbc-url: 'jdbc:h2:mem:x' (expected: empty when store.type is journal)");
+  }
+}
