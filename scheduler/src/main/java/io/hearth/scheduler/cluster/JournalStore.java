@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * file), it rewrites the file with the last value of each key (compaction: write a new file,
  * force it to disk, rename it over the old one); members then hold a shared lock for their life,
  * so the file is never rewritten under a member that appends to it. Loading reads the file once
- * into an index of key -> record position and serves Hazelcast's loads from it.
+ * into an index of key -> record position, brought up to date with what any member appended
+ * since before each load, and serves Hazelcast's loads from it.
  *
  * <p>Durability: as the H2 default, a batch is written to the file (the kernel's page cache)
  * before anyone is told it is durable, so a killed member loses nothing; it is not forced to the
@@ -65,15 +66,20 @@ final class JournalStore implements DurableStore {
   private final Path file;
   private final String description;
   private final FileChannel out;
+  /** Reads records for loads (its own channel: positional reads). */
+  private final FileChannel in;
   private final GroupCommit writer;
-  /** Where each key's last record starts, per table; built by the first load. */
+  /** Where each key's last record starts, per table, up to {@link #indexed}; built by the first load. */
   private List<Map<String, Long>> index;
+  /** How far into the file the index has read. */
+  private long indexed;
 
-  private JournalStore(Path dir, FileChannel out, long commitWaitMs) {
+  private JournalStore(Path dir, FileChannel out, FileChannel in, long commitWaitMs) {
     this.dir = dir;
     this.file = dir.resolve(FILE);
     this.description = "journal " + file;
     this.out = out;
+    this.in = in;
     this.writer = new GroupCommit(new Appender(), description, commitWaitMs);
   }
 
@@ -94,7 +100,8 @@ final class JournalStore implements DurableStore {
     try {
       FileChannel out = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.APPEND);
-      JournalStore store = new JournalStore(dir, out, commitWaitMs);
+      JournalStore store = new JournalStore(dir, out, FileChannel.open(dir.resolve(FILE), StandardOpenOption.READ),
+          commitWaitMs);
       LOG.info("durable store: {} ({} bytes)", store.description, out.size());
       if (Files.exists(dir.resolve("hearth.mv.db"))) {
         LOG.warn("durable store: {} also holds an h2 database (hearth.mv.db) that the journal does not read;"
@@ -216,9 +223,20 @@ final class JournalStore implements DurableStore {
    */
   static List<Map<String, Long>> scan(FileChannel in, Path file) throws IOException {
     List<Map<String, Long>> last = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+    scan(in, file, 0, last, false);
+    return last;
+  }
+
+  /**
+   * Reads the records from {@code from} to the end into {@code last}; returns where it stopped.
+   * With {@code live} (other members may be appending), a record that the end of the file cuts
+   * short may still be being written: the scan stops before it and the next one resumes there.
+   */
+  private static long scan(FileChannel in, Path file, long from, List<Map<String, Long>> last, boolean live)
+      throws IOException {
     long size = in.size();
     ByteBuffer header = ByteBuffer.allocate(HEADER);
-    long at = 0;
+    long at = from;
     long skipped = 0;
     while (at + HEADER <= size) {
       header.clear();
@@ -227,7 +245,11 @@ final class JournalStore implements DurableStore {
       int magic = header.getInt();
       int length = header.getInt();
       int crc = header.getInt();
-      if (magic != MAGIC || length < 4 || length > MAX_BODY || at + HEADER + length > size) {
+      boolean plausible = magic == MAGIC && length >= 4 && length <= MAX_BODY;
+      if (plausible && live && at + HEADER + length > size) {
+        break;
+      }
+      if (!plausible || at + HEADER + length > size) {
         // Not a record, or one cut short (a member killed while writing a batch leaves part of
         // it, and the others append after it): look for the next magic.
         at++;
@@ -258,7 +280,7 @@ final class JournalStore implements DurableStore {
       LOG.warn("durable store journal {}: skipped {} bytes that are not whole records (a member killed while"
           + " writing leaves a partial batch)", file, skipped);
     }
-    return last;
+    return at;
   }
 
   /** The whole record (header and body) that starts at {@code at}. */
@@ -298,25 +320,41 @@ final class JournalStore implements DurableStore {
     return s;
   }
 
+  /**
+   * The index, brought up to the end of the file: the first call reads the whole file, later ones
+   * the records appended since (by any member), so a load always sees every durable change.
+   */
   private synchronized List<Map<String, Long>> index() {
-    if (index == null) {
-      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+    try {
+      if (index == null) {
         long t0 = System.nanoTime();
-        index = scan(in, file);
+        index = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+        indexed = scan(in, file, 0, index, true);
         LOG.info("durable store journal {}: indexed {} jobs and {} request ids in {} ms", file, index.get(JOBS).size(),
             index.get(REQUESTS).size(), (System.nanoTime() - t0) / 1_000_000);
-      } catch (IOException e) {
-        throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
+      } else if (in.size() > indexed) {
+        indexed = scan(in, file, indexed, index, true);
       }
+    } catch (IOException e) {
+      throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
     }
     return index;
   }
 
+  /** The keys of one table (a copy). */
+  private synchronized List<String> keys(byte table) {
+    return new ArrayList<>(index().get(table).keySet());
+  }
+
   /** The values of these keys in one table, read from their last records. */
-  private Map<String, Object> read(byte table, Collection<String> keys) {
+  private synchronized Map<String, Object> read(byte table, Collection<String> keys) {
     Map<String, Long> positions = index().get(table);
     Map<String, Object> out = new HashMap<>();
-    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+    if (keys.stream().noneMatch(positions::containsKey)) {
+      // The common case once the cluster runs: Hazelcast asks for a key it is about to create.
+      return out;
+    }
+    try {
       for (String key : keys) {
         Long at = positions.get(key);
         if (at != null) {
@@ -444,7 +482,7 @@ final class JournalStore implements DurableStore {
 
     @Override
     public Iterable<String> loadAllKeys() {
-      List<String> keys = new ArrayList<>(index().get(kind).keySet());
+      List<String> keys = keys(kind);
       LOG.info("loading {} keys of {} from the durable store", keys.size(), table);
       return keys;
     }
@@ -461,12 +499,8 @@ final class JournalStore implements DurableStore {
   }
 
   @Override
-  public long countJobs() {
-    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      return scan(in, file).get(JOBS).size();
-    } catch (IOException e) {
-      throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
-    }
+  public synchronized long countJobs() {
+    return index().get(JOBS).size();
   }
 
   @Override
@@ -485,6 +519,7 @@ final class JournalStore implements DurableStore {
     LOG.info("durable store closed: {}", writer.summary());
     try {
       out.close();
+      in.close();
     } catch (IOException e) {
       LOG.warn("durable store journal {}: closing: {}", file, e.getMessage());
     }
