@@ -66,8 +66,10 @@ class ThermalIT {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
           maxThrottled.accumulateAndGet(room.throttledCores(), Math::max);
           trace.add(new double[] {(System.nanoTime() - t0) / 1e9, room.lastReading().insideC()});
+          // Settled: every job running again somewhere (a preempted job in transit is QUEUED, then
+          // ASSIGNED until its new node reports it RUNNING).
           return ids.stream().filter(id -> movedToCold(bank, id)).count() >= 1 && room.throttledCores() == 0
-              && ids.stream().noneMatch(id -> state(bank, id) == JobState.JOB_STATE_QUEUED);
+              && ids.stream().allMatch(id -> state(bank, id) == JobState.JOB_STATE_RUNNING);
         });
         assertThat(maxThrottled.get()).as("the agent paused work first").isPositive();
         List<String> moved = ids.stream().filter(id -> movedToCold(bank, id)).toList();
