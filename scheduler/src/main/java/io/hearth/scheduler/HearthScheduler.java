@@ -159,7 +159,7 @@ public final class HearthScheduler implements AutoCloseable {
           });
       followUps = new JobFollowUps(store, placer, clock);
       NodeLogs logs = new NodeLogs(vertx, placer.memberId(), options.logFetchTimeout().toMillis());
-      leadership = new Leadership(hz, options.quorum(), placer::leadershipChanged);
+      leadership = new Leadership(hz, options.quorum(), placer);
       leadership.start();
       monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
       metrics.watch(monitor);

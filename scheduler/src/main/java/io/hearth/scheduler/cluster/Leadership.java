@@ -26,8 +26,11 @@ public final class Leadership implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
 
-  /** Told every time this member starts or stops leading. */
+  /** Told which member leads whenever that changes, and every time this member starts or stops leading. */
   public interface Listener {
+    /** The member that leads now (its Hazelcast UUID), or null while no majority is up. */
+    void leaderIs(UUID leader);
+
     void leadershipChanged(boolean leading);
   }
 
@@ -85,6 +88,9 @@ public final class Leadership implements AutoCloseable {
               oldest.localMember() ? " = this member" : "", members.size(), quorum);
         } else if (leader == null && leaderSeen != null) {
           LOG.warn("no leader: {} members up, {} needed; placement stops until a majority is back", members.size(), quorum);
+        }
+        if (!java.util.Objects.equals(leader, leaderSeen)) {
+          listener.leaderIs(leader);
         }
         leaderSeen = leader;
         boolean now = quorate && oldest.localMember();

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Placement across the members of a cluster. Every member serves the API and holds node streams;
  * only the leader runs a {@link Placer}. The API calls this class as it would call a local placer:
  * on the leader the calls go straight to its placer, on another member they travel to the leader
- * over the clustered event bus ({@value #LEADER}): job(s) submitted, attempt ended, job cancelled (asked
+ * over the clustered event bus, to the leader's own address ({@value #LEADER}{@code .<member id>}, so a
+ * message never goes to a dead leader's registration while the bus forgets it): job(s) submitted, attempt ended, job cancelled (asked
  * with a reply and retried, so a notice survives a leader change), node hello and goodbye, and node
  * telemetry batched per member. The leader reaches a node held by another member through a
  * {@link NodeSession} whose stream relays assignments, cancellations and closes to that member's
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: the public calls are thread-safe and never block; event-bus handlers run on an
  * event loop and only hand work to the placer's thread or to a gRPC stream's (serialized) send.
  */
-public final class ClusterPlacement implements AutoCloseable {
+public final class ClusterPlacement implements AutoCloseable, io.hearth.scheduler.cluster.Leadership.Listener {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterPlacement.class);
 
@@ -57,6 +58,8 @@ public final class ClusterPlacement implements AutoCloseable {
   private final Vertx vertx;
   private final EventBus bus;
   private final String memberId;
+  /** Where notices to the leader go: the current leader's own address (a dead end while none leads). */
+  private volatile String leaderAddress = LEADER + ".none";
   private final Supplier<Placer> placers;
   private final long telemetryBatchMs;
   private final MessageConsumer<Buffer> memberConsumer;
@@ -82,7 +85,15 @@ public final class ClusterPlacement implements AutoCloseable {
     this.placers = placers;
     this.telemetryBatchMs = Math.max(50, Math.min(1_000, telemetryInterval.toMillis()));
     this.memberConsumer = bus.consumer(MEMBER_PREFIX + memberId, this::onMemberMessage);
-    this.announceConsumer = bus.consumer(ANNOUNCE, m -> announce());
+    this.announceConsumer = bus.consumer(ANNOUNCE, m -> {
+      // The new leader names itself: it may be known here before this member's own view of the
+      // cluster has caught up.
+      String from = m.headers().get("leader");
+      if (from != null) {
+        leaderAddress = LEADER + "." + from;
+      }
+      announce();
+    });
     this.batchTimer = vertx.setPeriodic(telemetryBatchMs, t -> sendTelemetryBatch());
     await(memberConsumer.completion());
     await(announceConsumer.completion());
@@ -101,6 +112,12 @@ public final class ClusterPlacement implements AutoCloseable {
   // ---------------------------------------------------------------- leadership
 
   /** Starts or stops this member's placer; called in order by {@code Leadership}, may block. */
+  @Override
+  public void leaderIs(java.util.UUID leader) {
+    leaderAddress = LEADER + "." + (leader == null ? "none" : leader.toString());
+  }
+
+  @Override
   public void leadershipChanged(boolean leading) {
     synchronized (transition) {
       if (leading && leader == null) {
@@ -113,7 +130,7 @@ public final class ClusterPlacement implements AutoCloseable {
           placer.connected(s);
         }
         leader = placer;
-        leaderConsumer = bus.consumer(LEADER, this::onLeaderMessage);
+        leaderConsumer = bus.consumer(LEADER + "." + memberId, this::onLeaderMessage);
         await(leaderConsumer.completion());
         rescanTimer = vertx.setPeriodic(RESCAN_MS, t -> {
           Placer p = leader;
@@ -121,7 +138,7 @@ public final class ClusterPlacement implements AutoCloseable {
             p.rescanQueued();
           }
         });
-        bus.publish(ANNOUNCE, Buffer.buffer());
+        bus.publish(ANNOUNCE, Buffer.buffer(), new DeliveryOptions().addHeader("leader", memberId));
         LOG.info("this member leads placement now (took {} ms to take over)",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
       } else if (!leading && leader != null) {
@@ -226,7 +243,7 @@ public final class ClusterPlacement implements AutoCloseable {
     } else {
       session.markClosed();
       if (serial != null) {
-        bus.send(LEADER, Buffer.buffer(), new DeliveryOptions().addHeader("op", "bye")
+        bus.send(leaderAddress, Buffer.buffer(), new DeliveryOptions().addHeader("op", "bye")
             .addHeader("member", memberId).addHeader("serial", Long.toString(serial)));
       }
     }
@@ -259,7 +276,7 @@ public final class ClusterPlacement implements AutoCloseable {
     }
     java.util.concurrent.CompletableFuture<io.hearth.scheduler.donation.DonationLedger.Capacity> out =
         new java.util.concurrent.CompletableFuture<>();
-    bus.<Buffer>request(LEADER, Buffer.buffer(), new DeliveryOptions().addHeader("op", "capacity")
+    bus.<Buffer>request(leaderAddress, Buffer.buffer(), new DeliveryOptions().addHeader("op", "capacity")
         .setSendTimeout(NOTICE_TIMEOUT_MS)).onComplete(ar -> {
           if (ar.failed()) {
             out.completeExceptionally(ar.cause());
@@ -279,7 +296,7 @@ public final class ClusterPlacement implements AutoCloseable {
       return p.setDrained(nodeId, drained);
     }
     java.util.concurrent.CompletableFuture<Boolean> out = new java.util.concurrent.CompletableFuture<>();
-    bus.<Buffer>request(LEADER, Buffer.buffer(nodeId), new DeliveryOptions().addHeader("op", "drain")
+    bus.<Buffer>request(leaderAddress, Buffer.buffer(nodeId), new DeliveryOptions().addHeader("op", "drain")
         .addHeader("drained", Boolean.toString(drained)).setSendTimeout(NOTICE_TIMEOUT_MS)).onComplete(ar -> {
           if (ar.failed()) {
             out.completeExceptionally(ar.cause());
@@ -321,7 +338,7 @@ public final class ClusterPlacement implements AutoCloseable {
       handleNotice(options.getHeaders().get("op"), options.getHeaders().get("token"), body);
       return;
     }
-    bus.request(LEADER, body, options).onFailure(e -> {
+    bus.request(leaderAddress, body, options).onFailure(e -> {
       if (System.nanoTime() - giveUpAt > 0) {
         LOG.warn("no leader took a '{}' notice within {} ms ({}); the leader's queue rescan will find the job",
             options.getHeaders().get("op"), NOTICE_GIVE_UP_MS, e.getMessage());
@@ -332,7 +349,7 @@ public final class ClusterPlacement implements AutoCloseable {
   }
 
   private void sendHello(long serial, NodeSession s, boolean fresh) {
-    bus.send(LEADER, Buffer.buffer(s.hello().toByteArray()), new DeliveryOptions().addHeader("op", "hello")
+    bus.send(leaderAddress, Buffer.buffer(s.hello().toByteArray()), new DeliveryOptions().addHeader("op", "hello")
         .addHeader("member", memberId).addHeader("serial", Long.toString(serial))
         .addHeader("class", Integer.toString(s.securityClass())).addHeader("fresh", Boolean.toString(fresh)));
   }
@@ -368,7 +385,7 @@ public final class ClusterPlacement implements AutoCloseable {
       }
     }
     if (batch.length() > 0) {
-      bus.send(LEADER, batch, new DeliveryOptions().addHeader("op", "telemetry").addHeader("member", memberId));
+      bus.send(leaderAddress, batch, new DeliveryOptions().addHeader("op", "telemetry").addHeader("member", memberId));
     }
   }
 
@@ -376,6 +393,10 @@ public final class ClusterPlacement implements AutoCloseable {
   private void onMemberMessage(Message<Buffer> m) {
     String op = m.headers().get("op");
     if ("announce".equals(op)) {
+      String from = m.headers().get("leader");
+      if (from != null) {
+        leaderAddress = LEADER + "." + from;
+      }
       announce();
       return;
     }
@@ -499,7 +520,8 @@ public final class ClusterPlacement implements AutoCloseable {
     }
     if (unknown) {
       // A hello was lost (sent while no leader listened): ask that member to announce its nodes again.
-      bus.send(MEMBER_PREFIX + member, Buffer.buffer(), new DeliveryOptions().addHeader("op", "announce"));
+      bus.send(MEMBER_PREFIX + member, Buffer.buffer(), new DeliveryOptions().addHeader("op", "announce")
+          .addHeader("leader", memberId));
     }
   }
 

@@ -241,6 +241,70 @@ class ClusterIT {
         before.size(), acknowledged.size(), members.size());
   }
 
+  /**
+   * When the leader dies, the members still up hand their node streams to the new leader at once
+   * (it asks them to announce, and they address it by its own member id, never the dead leader's
+   * registration the event bus may still hold), not when a node's next telemetry names it.
+   */
+  @Test
+  @Order(3)
+  void theNewLeaderKnowsTheNodesOfTheSurvivingMembersBeforeTheirNextTelemetry() throws Exception {
+    members.forEach(TestScheduler::close);
+    members.clear();
+    // Telemetry every 30 s: the leader can learn of a node it missed only from its hello.
+    base = base.toBuilder().telemetryInterval(Duration.ofSeconds(30)).nodeTimeout(Duration.ofSeconds(120)).build();
+    members.addAll(startAll(memberOptions(3)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> leader(members) != null);
+    TestScheduler first = leader(members);
+    List<TestScheduler> others = members.stream().filter(m -> m != first).toList();
+    List<NodeAgent> agents = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        // Each agent knows one surviving member only, so its stream never moves.
+        agents.add(NodeAgent.builder().scheduler("127.0.0.1:" + others.get(i % 2).port()).nodeId("fo-dc-" + i)
+            .credentials(TestScheduler.credentials("node/fo-dc-" + i + "/CERTIFIED"))
+            .workDir(work.resolve("agents").resolve("fo-dc-" + i))
+            .kind(io.hearth.api.v1.NodeKind.NODE_KIND_DATACENTER)
+            .securityClass(io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED)
+            .cores(4).memoryMib(16384).maxWatts(80).wattsPerCore(20).region("fo")
+            .thermostat(new io.hearth.worker.thermal.NoHeat(io.hearth.worker.thermal.OutdoorTemperature.constant(15)))
+            .telemetryInterval(Duration.ofSeconds(30))
+            .build().start());
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> first.scheduler.placer().view().readyNodes() == 4);
+      // Let the first telemetry round pass, so that nothing is left to send until the next one.
+      Thread.sleep(1_000);
+
+      first.scheduler.halt();
+      members.remove(first);
+      await().atMost(Duration.ofSeconds(30)).until(() -> leader(members) != null);
+      TestScheduler next = leader(members);
+      long t0 = System.nanoTime();
+      await().atMost(Duration.ofSeconds(10)).until(() -> next.scheduler.placer().view().readyNodes() == 4);
+      long knownMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+      // And it places on them.
+      ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + next.port(),
+          TestScheduler.credentials("tenant/acme")).build();
+      try {
+        JobServiceGrpc.JobServiceBlockingStub stub = JobServiceGrpc.newBlockingStub(channel);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          ids.add(stub.submitJob(SubmitJobRequest.newBuilder()
+              .setSpec(TestScheduler.spec("fo-" + i, "true").addAllowedRegions("fo")).build()).getJob().getJobId());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> ids.stream()
+            .allMatch(id -> next.scheduler.store().get(id).getState() == JobState.JOB_STATE_SUCCEEDED));
+      } finally {
+        channel.shutdownNow();
+      }
+      System.out.printf("ClusterIT failover: the new leader knew the 4 nodes of the surviving members %d ms after it"
+          + " took over (telemetry every 30 s)%n", knownMs);
+    } finally {
+      agents.forEach(NodeAgent::close);
+    }
+  }
+
   static long completed(List<NodeAgent> agents) {
     return agents.stream().mapToLong(a -> a.completedAttempts().size()).sum();
   }
