@@ -124,15 +124,8 @@ class ClusterIT {
     ExecutorService submitters = Executors.newFixedThreadPool(4);
     try {
       for (int i = 0; i < AGENTS; i++) {
-        agents.add(NodeAgent.builder().scheduler(all).nodeId("ha-dc-" + i)
-            .credentials(TestScheduler.credentials("node/ha-dc-" + i + "/CERTIFIED"))
-            .workDir(work.resolve("agents").resolve("ha-dc-" + i))
-            .kind(io.hearth.api.v1.NodeKind.NODE_KIND_DATACENTER)
-            .securityClass(io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED)
-            .cores(4).memoryMib(16384).maxWatts(80).wattsPerCore(20).region("ha")
-            .thermostat(new io.hearth.worker.thermal.NoHeat(io.hearth.worker.thermal.OutdoorTemperature.constant(15)))
-            .telemetryInterval(Duration.ofMillis(200)).cancelGrace(Duration.ofSeconds(1))
-            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+        agents.add(dataCenterAgent(all, "ha-dc-" + i, "ha").telemetryInterval(Duration.ofMillis(200))
+            .cancelGrace(Duration.ofSeconds(1)).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
             .build().start());
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> agents.stream().allMatch(NodeAgent::isConnected));
@@ -261,15 +254,8 @@ class ClusterIT {
     try {
       for (int i = 0; i < 4; i++) {
         // Each agent knows one surviving member only, so its stream never moves.
-        agents.add(NodeAgent.builder().scheduler("127.0.0.1:" + others.get(i % 2).port()).nodeId("fo-dc-" + i)
-            .credentials(TestScheduler.credentials("node/fo-dc-" + i + "/CERTIFIED"))
-            .workDir(work.resolve("agents").resolve("fo-dc-" + i))
-            .kind(io.hearth.api.v1.NodeKind.NODE_KIND_DATACENTER)
-            .securityClass(io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED)
-            .cores(4).memoryMib(16384).maxWatts(80).wattsPerCore(20).region("fo")
-            .thermostat(new io.hearth.worker.thermal.NoHeat(io.hearth.worker.thermal.OutdoorTemperature.constant(15)))
-            .telemetryInterval(Duration.ofSeconds(30))
-            .build().start());
+        agents.add(dataCenterAgent("127.0.0.1:" + others.get(i % 2).port(), "fo-dc-" + i, "fo")
+            .telemetryInterval(Duration.ofSeconds(30)).build().start());
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> first.scheduler.placer().view().readyNodes() == 4);
       // Let the first telemetry round pass, so that nothing is left to send until the next one.
@@ -303,6 +289,17 @@ class ClusterIT {
     } finally {
       agents.forEach(NodeAgent::close);
     }
+  }
+
+  /** A 4-core CERTIFIED data-center agent of {@code region} that knows the members {@code targets}. */
+  static NodeAgent.Builder dataCenterAgent(String targets, String nodeId, String region) {
+    return NodeAgent.builder().scheduler(targets).nodeId(nodeId)
+        .credentials(TestScheduler.credentials("node/" + nodeId + "/CERTIFIED"))
+        .workDir(work.resolve("agents").resolve(nodeId))
+        .kind(io.hearth.api.v1.NodeKind.NODE_KIND_DATACENTER)
+        .securityClass(io.hearth.api.v1.SecurityClass.SECURITY_CLASS_CERTIFIED)
+        .cores(4).memoryMib(16384).maxWatts(80).wattsPerCore(20).region(region)
+        .thermostat(new io.hearth.worker.thermal.NoHeat(io.hearth.worker.thermal.OutdoorTemperature.constant(15)));
   }
 
   static long completed(List<NodeAgent> agents) {
