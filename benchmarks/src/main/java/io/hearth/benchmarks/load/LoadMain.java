@@ -179,12 +179,17 @@ public final class LoadMain {
 
       double rate = Math.max(1, o.latencyFraction() * unary.placedPerSecond());
       System.out.printf("latency at %.0f submissions/s ...%n", rate);
+      // Steady state: the same rate for a few seconds first, its latencies discarded (the earlier
+      // phases' jobs are still reporting and being followed up when their last one is assigned).
+      double warmSeconds = Math.min(3, o.phaseSeconds());
+      phase(latency, scheduler, drainSeconds(o), () -> CallLoop.run(Math.min(4096, 8 * o.inFlight()), o.maxJobs(), warmSeconds, rate,
+          unary(tenants, latency, "lw")));
       Phase paced = phase(latency, scheduler, drainSeconds(o), () -> CallLoop.run(Math.min(4096, 8 * o.inFlight()), o.maxJobs(), o.phaseSeconds(), rate,
           unary(tenants, latency, "l")));
       String pacedName = String.format("submit -> assigned at %.0f %% of the unary peak (%,.0f /s offered, %,.0f /s accepted)",
           100 * o.latencyFraction(), rate, paced.run().opsPerSecond());
-      report.row(pacedName, LoadReport.percentiles(paced.assign()), "open loop, from each call's due time to the node receiving the Assignment; "
-          + paced.placedNote());
+      report.row(pacedName, LoadReport.percentiles(paced.assign()), "open loop, from each call's due time to the node receiving the Assignment,"
+          + String.format(" after %.0f s at the same rate whose latencies are discarded; ", warmSeconds) + paced.placedNote());
       report.row("unary SubmitJob response at that rate", LoadReport.percentiles(paced.run().latencyMicros()), "from the due time");
 
       report.row("node streams", String.format("%,d telemetry reports, %d disconnects, %d refused reports",
