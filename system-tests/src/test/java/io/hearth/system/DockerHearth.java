@@ -392,12 +392,31 @@ final class DockerHearth implements AutoCloseable {
     return new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Ports this JVM has handed out: each goes to one listener only. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free now, never handed out before by this JVM, and below the kernel's ephemeral range
+   * (32768-60999 here): asking the kernel for port 0 twice once gave one member the same port for
+   * gRPC and for Hazelcast, and a port from the ephemeral range can be taken by an outgoing
+   * connection before the member that was promised it binds it.
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = 20_000 + random.nextInt(12_000);
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(port)) {
+          return port;
+        }
+      } catch (IOException busy) {
+        // taken: try another
+      }
     }
+    throw new IllegalStateException("no free port in 20000-31999 after 1,000 attempts");
   }
 
   @Override
