@@ -108,7 +108,33 @@ final class SqlStore implements DurableStore {
     return store;
   }
 
+  /**
+   * Creates the tables unless they exist. Members that start together race on it: PostgreSQL may
+   * refuse the loser of two concurrent {@code CREATE TABLE IF NOT EXISTS} with a unique violation in
+   * its own catalog (pg_type), so a failure is tried again a few times; by then the tables exist.
+   */
   private void createTables() throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        createTablesOnce();
+        return;
+      } catch (SQLException e) {
+        if (attempt >= 5) {
+          throw e;
+        }
+        LOG.info("durable store {}: creating the tables failed ({}); trying again (another member may be creating them)",
+            description, e.getMessage());
+        try {
+          Thread.sleep(200L * attempt);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void createTablesOnce() throws SQLException {
     String bytes = postgres ? "BYTEA" : "VARBINARY";
     try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS hearth_jobs (job_id VARCHAR(64) PRIMARY KEY, owner VARCHAR(256) NOT NULL,"

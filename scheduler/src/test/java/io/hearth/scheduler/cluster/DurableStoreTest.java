@@ -2,6 +2,7 @@ package io.hearth.scheduler.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.hazelcast.map.MapStore;
 import io.hearth.scheduler.config.SchedulerOptions;
@@ -10,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +29,15 @@ class DurableStoreTest {
    * value: the change must never reach the file later (it would then hold a value the map never
    * took, or overwrite a newer one written meanwhile through another member).
    */
+  /** Sessions of the database in the middle of writing a request row (the writer, waiting for the row lock). */
+  private static int writingARequestRow(Connection c) throws java.sql.SQLException {
+    try (Statement s = c.createStatement();
+         java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE EXECUTING_STATEMENT LIKE 'MERGE INTO hearth_requests%'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   @Test
   void aChangeItsCallerGaveUpOnIsNeverWrittenAndATakenOneIsWaitedForToTheEnd() throws Exception {
     SchedulerOptions options = SchedulerOptions.builder().storeDataDir(dir.resolve("db").toString()).build();
@@ -46,14 +57,13 @@ class DurableStoreTest {
         }
         // The writer takes "a" and waits for the row lock; "b" waits behind it in the queue.
         CompletableFuture<Void> a = CompletableFuture.runAsync(() -> requests.store("a", "job-a"), callers);
-        Thread.sleep(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writingARequestRow(blocker) > 0);
         CompletableFuture<Void> b = CompletableFuture.runAsync(() -> requests.store("b", "job-b"), callers);
         assertThatThrownBy(() -> b.get(10, TimeUnit.SECONDS))
             .hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class)
             .hasMessageContaining("did not take the change within 500 ms; it will not be written");
         // "a" was taken before its caller's 500 ms ran out: the caller still waits for the verdict.
-        Thread.sleep(700);
-        assertThat(a).isNotDone();
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5)).until(() -> !a.isDone());
         blocker.rollback();
         a.get(20, TimeUnit.SECONDS);
       }

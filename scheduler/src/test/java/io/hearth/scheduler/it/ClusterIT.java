@@ -237,7 +237,10 @@ class ClusterIT {
   /**
    * When the leader dies, the members still up hand their node streams to the new leader at once
    * (it asks them to announce, and they address it by its own member id, never the dead leader's
-   * registration the event bus may still hold), not when a node's next telemetry names it.
+   * registration the event bus may still hold), not when a node's next telemetry names it. In one
+   * JVM a halted member's event-bus registrations are gone at once, so this does not reproduce a
+   * SIGKILLed leader (the system test's longest-pause figure shows that case); it fails if the
+   * announce on takeover does not reach the new leader.
    */
   @Test
   @Order(3)
@@ -258,8 +261,6 @@ class ClusterIT {
             .telemetryInterval(Duration.ofSeconds(30)).build().start());
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> first.scheduler.placer().view().readyNodes() == 4);
-      // Let the first telemetry round pass, so that nothing is left to send until the next one.
-      Thread.sleep(1_000);
 
       first.scheduler.halt();
       members.remove(first);
