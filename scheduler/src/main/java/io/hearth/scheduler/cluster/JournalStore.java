@@ -97,21 +97,35 @@ final class JournalStore implements DurableStore {
       throw new IllegalStateException("durable store journal " + dir.resolve(FILE) + ": cannot lock "
           + dir.resolve(LOCK_FILE) + ": " + e.getMessage(), e);
     }
+    FileChannel out = null;
+    FileChannel in = null;
     try {
-      FileChannel out = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+      out = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.APPEND);
-      JournalStore store = new JournalStore(dir, out, FileChannel.open(dir.resolve(FILE), StandardOpenOption.READ),
-          commitWaitMs);
-      LOG.info("durable store: {} ({} bytes)", store.description, out.size());
-      if (Files.exists(dir.resolve("hearth.mv.db"))) {
-        LOG.warn("durable store: {} also holds an h2 database (hearth.mv.db) that the journal does not read;"
-            + " start with store.type=h2 to keep using it", dir);
-      }
-      return store;
+      in = FileChannel.open(dir.resolve(FILE), StandardOpenOption.READ);
+      LOG.info("durable store: journal {} ({} bytes)", dir.resolve(FILE), out.size());
     } catch (IOException e) {
+      // Nothing half-open is left behind: the channels are closed and the host lock released.
+      closeQuietly(out);
+      closeQuietly(in);
       release(dir);
       throw new IllegalStateException("durable store journal " + dir.resolve(FILE) + " cannot be opened: "
           + e.getMessage(), e);
+    }
+    if (Files.exists(dir.resolve("hearth.mv.db"))) {
+      LOG.warn("durable store: {} also holds an h2 database (hearth.mv.db) that the journal does not read;"
+          + " start with store.type=h2 to keep using it", dir);
+    }
+    return new JournalStore(dir, out, in, commitWaitMs);
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // closing after a failure to open
+      }
     }
   }
 
