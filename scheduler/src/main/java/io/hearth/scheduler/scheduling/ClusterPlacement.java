@@ -85,15 +85,7 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
     this.placers = placers;
     this.telemetryBatchMs = Math.max(50, Math.min(1_000, telemetryInterval.toMillis()));
     this.memberConsumer = bus.consumer(MEMBER_PREFIX + memberId, this::onMemberMessage);
-    this.announceConsumer = bus.consumer(ANNOUNCE, m -> {
-      // The new leader names itself: it may be known here before this member's own view of the
-      // cluster has caught up.
-      String from = m.headers().get("leader");
-      if (from != null) {
-        leaderAddress = LEADER + "." + from;
-      }
-      announce();
-    });
+    this.announceConsumer = bus.consumer(ANNOUNCE, this::announceTo);
     this.batchTimer = vertx.setPeriodic(telemetryBatchMs, t -> sendTelemetryBatch());
     await(memberConsumer.completion());
     await(announceConsumer.completion());
@@ -111,12 +103,13 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
 
   // ---------------------------------------------------------------- leadership
 
-  /** Starts or stops this member's placer; called in order by {@code Leadership}, may block. */
+  /** Where notices to the leader go from now on; called by {@code Leadership}. */
   @Override
   public void leaderIs(java.util.UUID leader) {
     leaderAddress = LEADER + "." + (leader == null ? "none" : leader.toString());
   }
 
+  /** Starts or stops this member's placer; called in order by {@code Leadership}, may block. */
   @Override
   public void leadershipChanged(boolean leading) {
     synchronized (transition) {
@@ -354,6 +347,18 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
         .addHeader("class", Integer.toString(s.securityClass())).addHeader("fresh", Boolean.toString(fresh)));
   }
 
+  /**
+   * A leader asks for this member's node streams and names itself: it may be known here before
+   * this member's own view of the cluster has caught up, so the hellos go to the address it names.
+   */
+  private void announceTo(Message<Buffer> m) {
+    String from = m.headers().get("leader");
+    if (from != null) {
+      leaderAddress = LEADER + "." + from;
+    }
+    announce();
+  }
+
   /** The new leader asks for every node stream: say hello for each again, with its telemetry. */
   private void announce() {
     if (leader != null) {
@@ -393,11 +398,7 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
   private void onMemberMessage(Message<Buffer> m) {
     String op = m.headers().get("op");
     if ("announce".equals(op)) {
-      String from = m.headers().get("leader");
-      if (from != null) {
-        leaderAddress = LEADER + "." + from;
-      }
-      announce();
+      announceTo(m);
       return;
     }
     NodeSession s = local.get(Long.parseLong(m.headers().get("serial")));
