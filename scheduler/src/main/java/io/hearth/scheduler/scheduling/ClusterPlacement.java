@@ -341,10 +341,33 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
     });
   }
 
+  /**
+   * Tells the leader of a node stream held here. Sent with a reply and retried to whichever member
+   * leads by then: right after a failover this member may name a leader whose event-bus
+   * registration it has not seen yet, and a plain send to it would be dropped (that node would stay
+   * unknown to the leader until its next telemetry). Stops once the stream has ended or this member
+   * leads (it then hands its own streams to its placer).
+   */
   private void sendHello(long serial, NodeSession s, boolean fresh) {
-    bus.send(leaderAddress, Buffer.buffer(s.hello().toByteArray()), new DeliveryOptions().addHeader("op", "hello")
-        .addHeader("member", memberId).addHeader("serial", Long.toString(serial))
-        .addHeader("class", Integer.toString(s.securityClass())).addHeader("fresh", Boolean.toString(fresh)));
+    Buffer body = Buffer.buffer(s.hello().toByteArray());
+    DeliveryOptions options = new DeliveryOptions().addHeader("op", "hello").addHeader("member", memberId)
+        .addHeader("serial", Long.toString(serial)).addHeader("class", Integer.toString(s.securityClass()))
+        .addHeader("fresh", Boolean.toString(fresh)).setSendTimeout(NOTICE_TIMEOUT_MS);
+    deliverHello(serial, s, body, options, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NOTICE_GIVE_UP_MS));
+  }
+
+  private void deliverHello(long serial, NodeSession s, Buffer body, DeliveryOptions options, long giveUpAt) {
+    if (leader != null || !s.isOpen() || local.get(serial) != s) {
+      return;
+    }
+    bus.request(leaderAddress, body, options).onFailure(e -> {
+      if (System.nanoTime() - giveUpAt > 0) {
+        LOG.warn("no leader took the hello of node {} within {} ms ({}); its next telemetry asks again",
+            s.nodeId(), NOTICE_GIVE_UP_MS, e.getMessage());
+        return;
+      }
+      vertx.setTimer(NOTICE_RETRY_MS, t -> deliverHello(serial, s, body, options, giveUpAt));
+    });
   }
 
   /**
@@ -427,7 +450,10 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
     String op = m.headers().get("op");
     try {
       switch (op) {
-        case "hello" -> remoteHello(p, m);
+        case "hello" -> {
+          remoteHello(p, m);
+          m.reply(Buffer.buffer());
+        }
         case "bye" -> {
           NodeSession s = remote.remove(m.headers().get("member") + "/" + m.headers().get("serial"));
           if (s != null) {
