@@ -88,6 +88,8 @@ public final class Placer implements AutoCloseable {
   private final ArrayDeque<Pending>[] queues = new ArrayDeque[TIERS];
   private final Map<String, Pending> pendingById = new HashMap<>();
   private final Map<Long, Active> activeByToken = new HashMap<>();
+  /** Active attempts per tier (index = tier): a job no running attempt ranks below has nothing to preempt. */
+  private final int[] activeByTier = new int[Tiers.DONATED + 1];
   private final Map<String, NodeEntry> nodes = new HashMap<>();
   /** Why a grant cannot be spent, per grant id, for one cycle (null: it can). */
   private final Map<String, String> grantHolds = new HashMap<>();
@@ -442,7 +444,7 @@ public final class Placer implements AutoCloseable {
       }
       JobRequest r = request(j);
       long assignedAt = a.hasAssignedAt() ? JobLifecycle.instant(a.getAssignedAt()).toEpochMilli() : now;
-      activeByToken.put(token, new Active(j.getJobId(), j.getOwner(), j.getSpec().getGrantId(), a.getNodeId(), token, r,
+      track(new Active(j.getJobId(), j.getOwner(), j.getSpec().getGrantId(), a.getNodeId(), token, r,
           ++assignments, assignedAt, new double[] {0, 0, 0}));
       runningCores(j.getOwner())[r.tier] += r.cores;
       e.tokens.add(token);
@@ -631,7 +633,7 @@ public final class Placer implements AutoCloseable {
     int slot = b.slot();
     Instant now = b.at();
     runningCores(p.owner)[p.request.tier] += p.request.cores;
-    activeByToken.put(token, new Active(p.jobId, p.owner, p.grantId, nodeId, token, p.request, ++assignments, now.toEpochMilli(),
+    track(new Active(p.jobId, p.owner, p.grantId, nodeId, token, p.request, ++assignments, now.toEpochMilli(),
         new double[] {0, 0, usefulFraction(slot)}));
     listener.assigned(p.request.tier, Duration.between(JobLifecycle.instant(after.getCreatedAt()), now));
     node.tokens.add(token);
@@ -688,6 +690,14 @@ public final class Placer implements AutoCloseable {
    * Cold path: a scan of the nodes that hold lower-tier work, run only when placement failed.
    */
   private int preemptFor(JobRequest job) {
+    int below = 0;
+    for (int t = job.tier + 1; t < activeByTier.length; t++) {
+      below += activeByTier[t];
+    }
+    if (below == 0) {
+      // Nothing runs at a lower tier: no node could make room (and the scan of every node is skipped).
+      return -1;
+    }
     int bestSlot = -1;
     List<Active> bestVictims = null;
     int bestWorstTier = 0;
@@ -854,12 +864,21 @@ public final class Placer implements AutoCloseable {
     return true;
   }
 
+  private void track(Active a) {
+    Active before = activeByToken.put(a.token(), a);
+    if (before != null) {
+      activeByTier[before.request().tier]--;
+    }
+    activeByTier[a.request().tier]++;
+  }
+
   private void release(long token) {
     Active a = activeByToken.remove(token);
     unconfirmed.remove(token);
     if (a == null) {
       return;
     }
+    activeByTier[a.request().tier]--;
     endedFractions.put(token, a.usefulFraction());
     if (ledger != null && !a.grantId().isEmpty()) {
       double coreHours = a.request().cores * Math.max(0, clock.millis() - a.assignedAtMillis()) / 3_600_000.0;
