@@ -46,10 +46,10 @@ public final class Dependencies {
     return waiting ? Verdict.WAIT : Verdict.RELEASE;
   }
 
-  /** Whether {@code child} names {@code parentId} among its parents. */
-  public static boolean dependsOn(Job child, String parentId) {
+  /** Whether {@code child} names one of {@code parentIds} among its parents. */
+  public static boolean dependsOnAny(Job child, java.util.Set<String> parentIds) {
     for (JobDependency d : child.getSpec().getDependsOnList()) {
-      if (d.getJobId().equals(parentId)) {
+      if (parentIds.contains(d.getJobId())) {
         return true;
       }
     }

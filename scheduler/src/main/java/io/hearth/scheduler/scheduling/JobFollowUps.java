@@ -46,6 +46,8 @@ public final class JobFollowUps implements AutoCloseable {
   private final ScheduledExecutorService thread;
   private final Set<String> dirtyArrays = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private final java.util.Queue<Job> endedParents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final AtomicBoolean releaseScheduled = new AtomicBoolean();
 
   public JobFollowUps(JobStore store, ClusterPlacement placer, Clock clock) {
     this.store = store;
@@ -72,7 +74,10 @@ public final class JobFollowUps implements AutoCloseable {
     }
     boolean ended = JobLifecycle.isTerminal(after.getState()) && (was == null || !JobLifecycle.isTerminal(was));
     if (ended) {
-      thread.execute(() -> guarded("release dependents of " + after.getJobId(), () -> releaseDependents(after)));
+      endedParents.add(after);
+      if (releaseScheduled.compareAndSet(false, true)) {
+        thread.execute(() -> guarded("release dependents", this::releaseDependents));
+      }
     } else if (was == null && after.getState() == JobState.JOB_STATE_BLOCKED && after.getArrayJobId().isEmpty()) {
       thread.execute(() -> guarded("check " + after.getJobId(), () -> evaluate(after.getJobId())));
     }
@@ -110,10 +115,22 @@ public final class JobFollowUps implements AutoCloseable {
     });
   }
 
-  private void releaseDependents(Job parent) {
-    for (Job j : store.blockedOf(parent.getOwner())) {
-      if (j.getArrayJobId().isEmpty() && Dependencies.dependsOn(j, parent.getJobId())) {
-        evaluate(j.getJobId());
+  /**
+   * Evaluates the BLOCKED dependents of the jobs that ended since the last call: one look-up of each
+   * owner's BLOCKED jobs for all of that owner's ended jobs (a busy tenant ends hundreds a second,
+   * and a query per job was a tenth of the scheduler's CPU).
+   */
+  private void releaseDependents() {
+    releaseScheduled.set(false);
+    Map<String, Set<String>> endedByOwner = new java.util.HashMap<>();
+    for (Job parent; (parent = endedParents.poll()) != null; ) {
+      endedByOwner.computeIfAbsent(parent.getOwner(), o -> new HashSet<>()).add(parent.getJobId());
+    }
+    for (Map.Entry<String, Set<String>> owner : endedByOwner.entrySet()) {
+      for (Job j : store.blockedOf(owner.getKey())) {
+        if (j.getArrayJobId().isEmpty() && Dependencies.dependsOnAny(j, owner.getValue())) {
+          evaluate(j.getJobId());
+        }
       }
     }
   }
