@@ -3,7 +3,6 @@ package io.hearth.scheduler.dashboard;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
-import io.hearth.api.v1.JobEvent;
 import io.hearth.scheduler.api.AdminServiceImpl;
 import io.hearth.scheduler.api.HearthException;
 import io.hearth.scheduler.api.Identity;
@@ -75,13 +74,7 @@ public final class DashboardServer {
   }
 
   public Future<HttpServer> listen(String host, int port) {
-    vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> {
-      try {
-        recent.offer(JobEvent.parseFrom(m.body().getBytes()));
-      } catch (InvalidProtocolBufferException e) {
-        LOG.debug("undecodable job event: {}", e.getMessage());
-      }
-    });
+    vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> JobEvents.decode(m.body(), null).forEach(recent::offer));
     monitor.onUpdate(feed::update);
 
     Router router = Router.router(vertx);

@@ -7,27 +7,40 @@ import io.hearth.api.v1.JobEvent;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Job events over the (clustered) Vert.x event bus: every applied change of a job is published
- * once, and each {@code WatchJobs} stream on any member receives the events of its owner. Publishing
- * is thread-safe; delivery to a watcher runs on an event loop and only hands the event to gRPC's
- * non-blocking {@code onNext}.
+ * once, and each {@code WatchJobs} stream on any member receives the events of its owner.
+ *
+ * <p>Events are sent in batches: a member collects the changes it makes for at most
+ * {@value #FLUSH_MS} ms (or {@value #FLUSH_BYTES} bytes) and publishes them as one message, in the
+ * order they were made. One message per change cost a serialisation, a bus message and a delivery
+ * to every consumer on every member for each of the five or so changes of every job. A batch is a
+ * sequence of entries {@code [owner length][owner UTF-8][event length][JobEvent]}, so a watcher
+ * skips other owners' events without parsing them.
+ *
+ * <p>Publishing is thread-safe and never blocks; delivery to a watcher runs on an event loop and
+ * only hands the event to gRPC's non-blocking {@code onNext}.
  */
 public final class JobEvents {
 
   public static final String ADDRESS = "hearth.jobs.events";
-  private static final String OWNER_HEADER = "owner";
+  static final long FLUSH_MS = 20;
+  static final int FLUSH_BYTES = 256 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(JobEvents.class);
 
   private final Vertx vertx;
   private final Clock clock;
+  private Buffer pending = Buffer.buffer();
+  private boolean flushScheduled;
 
   public JobEvents(Vertx vertx, Clock clock) {
     this.vertx = vertx;
@@ -35,9 +48,82 @@ public final class JobEvents {
   }
 
   public void publish(Job job) {
-    JobEvent event = JobEvent.newBuilder().setTime(JobLifecycle.timestamp(clock.instant())).setJob(job).build();
-    vertx.eventBus().publish(ADDRESS, Buffer.buffer(event.toByteArray()),
-        new DeliveryOptions().addHeader(OWNER_HEADER, job.getOwner()));
+    byte[] event = JobEvent.newBuilder().setTime(JobLifecycle.timestamp(clock.instant())).setJob(job).build().toByteArray();
+    byte[] owner = job.getOwner().getBytes(StandardCharsets.UTF_8);
+    Buffer full = null;
+    synchronized (this) {
+      pending.appendInt(owner.length).appendBytes(owner).appendInt(event.length).appendBytes(event);
+      if (pending.length() >= FLUSH_BYTES) {
+        full = takePending();
+      } else if (!flushScheduled) {
+        flushScheduled = true;
+        vertx.setTimer(FLUSH_MS, t -> flush());
+      }
+    }
+    if (full != null) {
+      vertx.eventBus().publish(ADDRESS, full);
+    }
+  }
+
+  private void flush() {
+    Buffer batch;
+    synchronized (this) {
+      flushScheduled = false;
+      batch = takePending();
+    }
+    if (batch.length() > 0) {
+      vertx.eventBus().publish(ADDRESS, batch);
+    }
+  }
+
+  private Buffer takePending() {
+    Buffer batch = pending;
+    pending = Buffer.buffer();
+    return batch;
+  }
+
+  /**
+   * The events of a published batch, of {@code owner} only (null = every owner), in order. An
+   * undecodable entry is logged and skipped.
+   */
+  public static List<JobEvent> decode(Buffer batch, String owner) {
+    byte[] wanted = owner == null ? null : owner.getBytes(StandardCharsets.UTF_8);
+    List<JobEvent> out = new ArrayList<>();
+    int at = 0;
+    while (at + 8 <= batch.length()) {
+      int ownerLength = batch.getInt(at);
+      int eventAt = at + 4 + ownerLength + 4;
+      if (ownerLength < 0 || eventAt > batch.length()) {
+        LOG.warn("dropping the rest of a malformed job event batch at byte {}", at);
+        break;
+      }
+      int eventLength = batch.getInt(at + 4 + ownerLength);
+      if (eventLength < 0 || eventAt + eventLength > batch.length()) {
+        LOG.warn("dropping the rest of a malformed job event batch at byte {}", at);
+        break;
+      }
+      if (wanted == null || sameBytes(batch, at + 4, ownerLength, wanted)) {
+        try {
+          out.add(JobEvent.parseFrom(batch.getBytes(eventAt, eventAt + eventLength)));
+        } catch (InvalidProtocolBufferException e) {
+          LOG.warn("dropping an undecodable job event: {}", e.getMessage());
+        }
+      }
+      at = eventAt + eventLength;
+    }
+    return out;
+  }
+
+  private static boolean sameBytes(Buffer b, int at, int length, byte[] wanted) {
+    if (length != wanted.length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (b.getByte(at + i) != wanted[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -46,26 +132,19 @@ public final class JobEvents {
    */
   public AutoCloseable subscribe(String owner, Set<String> onlyJobs, ServerCallStreamObserver<JobEvent> stream) {
     MessageConsumer<Buffer> consumer = vertx.eventBus().consumer(ADDRESS, message -> {
-      if (owner != null && !owner.equals(message.headers().get(OWNER_HEADER))) {
-        return;
-      }
-      JobEvent event;
-      try {
-        event = JobEvent.parseFrom(message.body().getBytes());
-      } catch (InvalidProtocolBufferException e) {
-        LOG.warn("dropping an undecodable job event: {}", e.getMessage());
-        return;
-      }
-      if (!onlyJobs.isEmpty() && !onlyJobs.contains(event.getJob().getJobId())) {
-        return;
-      }
-      if (stream.isCancelled()) {
-        return;
-      }
-      try {
-        stream.onNext(event);
-      } catch (RuntimeException e) {
-        LOG.debug("watcher went away: {}", e.toString());
+      for (JobEvent event : decode(message.body(), owner)) {
+        if (!onlyJobs.isEmpty() && !onlyJobs.contains(event.getJob().getJobId())) {
+          continue;
+        }
+        if (stream.isCancelled()) {
+          return;
+        }
+        try {
+          stream.onNext(event);
+        } catch (RuntimeException e) {
+          LOG.debug("watcher went away: {}", e.toString());
+          return;
+        }
       }
     });
     return consumer::unregister;
