@@ -85,7 +85,10 @@ public final class Placer implements AutoCloseable {
 
   // Owned by the placer thread.
   @SuppressWarnings("unchecked")
-  private final ArrayDeque<Pending>[] queues = new ArrayDeque[TIERS];
+  private final TierQueue[] queues = new TierQueue[TIERS];
+  /** Jobs queued during a cycle (a failed assignment write, a preempted attempt): added when it ends. */
+  private final List<Pending> requeueAfterCycle = new ArrayList<>();
+  private boolean cycling;
   private final Map<String, Pending> pendingById = new HashMap<>();
   private final Map<Long, Active> activeByToken = new HashMap<>();
   /** Active attempts per tier (index = tier): a job no running attempt ranks below has nothing to preempt. */
@@ -155,6 +158,35 @@ public final class Placer implements AutoCloseable {
     }
   }
 
+  /**
+   * One tier's queue, oldest first, with how many queued jobs have each shape: a cycle that has
+   * seen every shape of the queue fail stops there instead of walking the rest (a backlog of tens
+   * of thousands of jobs of one shape made every cycle as long as the backlog).
+   */
+  private static final class TierQueue implements Iterable<Pending> {
+    private final ArrayDeque<Pending> jobs = new ArrayDeque<>();
+    private final Map<Shape, Integer> shapes = new HashMap<>();
+
+    void add(Pending p) {
+      jobs.add(p);
+      shapes.merge(p.shape, 1, Integer::sum);
+    }
+
+    /** Call after removing {@code p} through an iterator of this queue. */
+    void left(Pending p) {
+      shapes.computeIfPresent(p.shape, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    int distinctShapes() {
+      return shapes.size();
+    }
+
+    @Override
+    public java.util.Iterator<Pending> iterator() {
+      return jobs.iterator();
+    }
+  }
+
   /** Jobs with equal shapes are placed alike: once one fails in a cycle the others are skipped. */
   private record Shape(int cores, long memoryMib, int minClass, int tier, boolean exclusive, int tenant, long regions) {}
 
@@ -194,7 +226,7 @@ public final class Placer implements AutoCloseable {
     this.engine = engine;
     this.listener = listener;
     for (int i = 0; i < TIERS; i++) {
-      queues[i] = new ArrayDeque<>();
+      queues[i] = new TierQueue();
     }
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hearth-placer");
@@ -489,7 +521,12 @@ public final class Placer implements AutoCloseable {
       p.lastSummary = job.getPending().getSummary();
     }
     pendingById.put(job.getJobId(), p);
-    queues[Math.max(0, Math.min(TIERS - 1, r.tier - 1))].add(p);
+    if (cycling) {
+      // A preemption during a cycle requeues its victims: not into a queue the cycle is walking.
+      requeueAfterCycle.add(p);
+    } else {
+      queues[Math.max(0, Math.min(TIERS - 1, r.tier - 1))].add(p);
+    }
     pendingCount = pendingById.size();
   }
 
@@ -508,15 +545,32 @@ public final class Placer implements AutoCloseable {
     }
     Set<Shape> failed = new HashSet<>();
     grantHolds.clear();
-    for (ArrayDeque<Pending> queue : queues) {
-      int n = queue.size();
-      for (int i = 0; i < n; i++) {
-        Pending p = queue.poll();
+    cycling = true;
+    try {
+      walkQueues(failed);
+      bindAll();
+    } finally {
+      cycling = false;
+      for (Pending p : requeueAfterCycle) {
+        queues[Math.max(0, Math.min(TIERS - 1, p.request.tier - 1))].add(p);
+      }
+      requeueAfterCycle.clear();
+    }
+    pendingCount = pendingById.size();
+  }
+
+  private void walkQueues(Set<Shape> failed) {
+    for (TierQueue queue : queues) {
+      int failedHere = 0;
+      // In place, oldest first: a job that stays keeps its position.
+      for (java.util.Iterator<Pending> it = queue.iterator(); it.hasNext() && failedHere < queue.distinctShapes(); ) {
+        Pending p = it.next();
         if (p.removed) {
+          it.remove();
+          queue.left(p);
           continue;
         }
         if (failed.contains(p.shape)) {
-          queue.add(p);
           continue;
         }
         p.quotaReason = quotas.isEmpty() ? null
@@ -525,7 +579,6 @@ public final class Placer implements AutoCloseable {
           p.quotaReason = grantHolds.computeIfAbsent(p.grantId, g -> ledger.blocked(p.owner, g, clock.instant()));
         }
         if (p.quotaReason != null) {
-          queue.add(p);
           continue;
         }
         long t0 = System.nanoTime();
@@ -537,15 +590,18 @@ public final class Placer implements AutoCloseable {
         listener.decided(p.request.tier, slot < 0 ? PlacementListener.Outcome.NO_FIT
             : bound ? PlacementListener.Outcome.PLACED : PlacementListener.Outcome.CONFLICT, System.nanoTime() - t0);
         if (!bound) {
-          failed.add(p.shape);
-          queue.add(p);
-        } else if (binding.size() >= BIND_BATCH) {
-          bindAll();
+          if (failed.add(p.shape)) {
+            failedHere++;
+          }
+        } else {
+          it.remove();
+          queue.left(p);
+          if (binding.size() >= BIND_BATCH) {
+            bindAll();
+          }
         }
       }
     }
-    bindAll();
-    pendingCount = pendingById.size();
   }
 
   /** A decision whose QUEUED -> ASSIGNED write is still to be made. */
@@ -610,7 +666,8 @@ public final class Placer implements AutoCloseable {
         LOG.warn("job {}: assignment to node {} not written ({}); it stays queued", p.jobId, b.nodeId(),
             e.getCause().toString());
         engine.unreserve(b.token());
-        queues[Math.max(0, Math.min(TIERS - 1, p.request.tier - 1))].add(p);
+        // Not into the queue now: a cycle may be walking it.
+        requeueAfterCycle.add(p);
         continue;
       }
       p.removed = true;
