@@ -26,6 +26,7 @@ public record LoadOptions(
     int jobMillis,
     boolean jfr,
     int schedulerHeapMb,
+    String schedulerGc,
     boolean skipEcho,
     int members,
     Path schedulerJar,
@@ -51,6 +52,7 @@ public record LoadOptions(
     HELP.put("--job-ms", "how long a simulated job 'runs' before the node reports SUCCEEDED, 0..600000 (default 0)");
     HELP.put("--jfr", "record the scheduler with JFR (profile settings) over the two throughput phases and summarise its CPU samples, true|false (default false)");
     HELP.put("--scheduler-heap-mb", "scheduler -Xmx in MiB, 256..65536 (default 2048)");
+    HELP.put("--scheduler-gc", "scheduler's garbage collector, g1|zgc|shenandoah (default g1, the JVM's own default)");
     HELP.put("--skip-echo", "true to skip the echo ceilings, true|false (default false)");
     HELP.put("--members", "scheduler members in one cluster (store folder shared; tenants and nodes spread over them), 1..3 (default 1)");
     HELP.put("--scheduler-jar", "shaded scheduler jar (default scheduler/target/hearth-scheduler-all.jar)");
@@ -94,10 +96,19 @@ public record LoadOptions(
         (int) integer(f, "--job-ms", 0, 0, 600_000),
         bool(f, "--jfr"),
         (int) integer(f, "--scheduler-heap-mb", 2048, 256, 65_536),
+        choice(f, "--scheduler-gc", "g1", "g1", "zgc", "shenandoah"),
         bool(f, "--skip-echo"),
         (int) integer(f, "--members", 1, 1, 3),
         Path.of(f.getOrDefault("--scheduler-jar", "scheduler/target/hearth-scheduler-all.jar")),
         Path.of(f.getOrDefault("--out", "benchmarks/load-report.md")));
+  }
+
+  private static String choice(Map<String, String> f, String flag, String dflt, String... allowed) {
+    String v = f.getOrDefault(flag, dflt);
+    if (!java.util.List.of(allowed).contains(v)) {
+      throw new IllegalArgumentException(flag + ": '" + v + "' (expected: one of " + String.join(", ", allowed) + ")");
+    }
+    return v;
   }
 
   private static boolean bool(Map<String, String> f, String flag) {

@@ -18,7 +18,7 @@ final class SchedulerCluster implements AutoCloseable {
 
   static SchedulerCluster start(LoadOptions o, Path dir, LoadPki pki) throws Exception {
     return new SchedulerCluster(SchedulerProcess.startCluster(o.schedulerJar(), dir, pki, o.schedulerHeapMb(),
-        o.telemetrySeconds(), o.members()));
+        o.schedulerGc(), o.telemetrySeconds(), o.members()));
   }
 
   List<SchedulerProcess> members() {

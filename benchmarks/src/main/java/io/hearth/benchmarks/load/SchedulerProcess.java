@@ -24,7 +24,11 @@ import java.util.regex.Pattern;
  */
 final class SchedulerProcess implements AutoCloseable {
   private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
-  private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
+  /**
+   * The heap's "used" figure: G1 and Parallel print "total 123K, used 45K", ZGC "ZHeap used 45M",
+   * Shenandoah "..., 128M committed, 14208K used".
+   */
+  private static final Pattern HEAP_USED = Pattern.compile("(?:total \\d+K, used (\\d+)([KMG]))|(?:ZHeap\\s+used (\\d+)([KMG]))|(?:committed, (\\d+)([KMG]) used)");
 
   private final Process process;
   private final int grpcPort;
@@ -40,8 +44,8 @@ final class SchedulerProcess implements AutoCloseable {
    * Starts {@code members} members (1 = alone), each in its own process, joined into one cluster by
    * their Hazelcast ports, sharing the store folder; returns once each listens for gRPC.
    */
-  static List<SchedulerProcess> startCluster(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int members)
-      throws Exception {
+  static List<SchedulerProcess> startCluster(Path jar, Path dir, LoadPki pki, int heapMb, String gc, int telemetrySeconds,
+      int members) throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("--scheduler-jar: '" + jar + "' not found (build it: mvn -B -o -q -pl scheduler,benchmarks -am package -DskipTests)");
     }
@@ -58,7 +62,7 @@ final class SchedulerProcess implements AutoCloseable {
             others.add("127.0.0.1:" + clusterPorts[k]);
           }
         }
-        started.add(start(jar, dir, pki, heapMb, telemetrySeconds, i, clusterPorts[i], String.join(",", others), members));
+        started.add(start(jar, dir, pki, heapMb, gc, telemetrySeconds, i, clusterPorts[i], String.join(",", others), members));
       }
       for (SchedulerProcess s : started) {
         s.awaitListening(180);
@@ -70,12 +74,20 @@ final class SchedulerProcess implements AutoCloseable {
     }
   }
 
-  private static SchedulerProcess start(Path jar, Path dir, LoadPki pki, int heapMb, int telemetrySeconds, int index,
+  private static String gcFlag(String gc) {
+    return switch (gc) {
+      case "zgc" -> "-XX:+UseZGC ";
+      case "shenandoah" -> "-XX:+UseShenandoahGC ";
+      default -> "";
+    };
+  }
+
+  private static SchedulerProcess start(Path jar, Path dir, LoadPki pki, int heapMb, String gc, int telemetrySeconds, int index,
       int clusterPort, String otherMembers, int members) throws IOException {
     int grpc = freePort();
     Path log = dir.resolve("scheduler-" + index + ".log");
     List<String> cmd = new ArrayList<>(List.of("bash", "-c",
-        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError -jar \"$0\"",
+        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + heapMb + "m " + gcFlag(gc) + "-XX:+ExitOnOutOfMemoryError -jar \"$0\"",
         jar.toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
@@ -130,11 +142,25 @@ final class SchedulerProcess implements AutoCloseable {
   /** Heap in use after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}), bytes. */
   long heapUsedAfterGc() throws Exception {
     jcmd("GC.run");
-    Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
-    if (!m.find()) {
-      throw new IllegalStateException("jcmd GC.heap_info: no 'used' figure");
+    return heapUsed(jcmd("GC.heap_info"));
+  }
+
+  /** The "used" figure of a {@code GC.heap_info} answer, bytes. */
+  static long heapUsed(String heapInfo) {
+    Matcher m = HEAP_USED.matcher(heapInfo);
+    if (m.find()) {
+      for (int g = 1; g <= 5; g += 2) {
+        if (m.group(g) != null) {
+          long unit = switch (m.group(g + 1)) {
+            case "K" -> 1024L;
+            case "M" -> 1024L * 1024;
+            default -> 1024L * 1024 * 1024;
+          };
+          return Long.parseLong(m.group(g)) * unit;
+        }
+      }
     }
-    return Long.parseLong(m.group(1)) * 1024;
+    throw new IllegalStateException("jcmd GC.heap_info: no 'used' figure");
   }
 
   /**

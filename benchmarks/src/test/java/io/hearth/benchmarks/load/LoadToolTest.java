@@ -36,6 +36,21 @@ class LoadToolTest {
     assertThatThrownBy(() -> LoadOptions.parse("--nodes")).hasMessage("--nodes: missing value");
     assertThatThrownBy(() -> LoadOptions.parse("--nodes", "1", "--nodes", "2")).hasMessage("--nodes: given twice");
     assertThatThrownBy(() -> LoadOptions.parse("--node", "1")).hasMessageStartingWith("unknown flag '--node'");
+    assertThatThrownBy(() -> LoadOptions.parse("--scheduler-gc", "cms"))
+        .hasMessage("--scheduler-gc: 'cms' (expected: one of g1, zgc, shenandoah)");
+    assertThat(LoadOptions.parse("--scheduler-gc", "zgc").schedulerGc()).isEqualTo("zgc");
+    assertThat(LoadOptions.parse().schedulerGc()).isEqualTo("g1");
+  }
+
+  @Test
+  void heapInUseIsReadFromEachCollectorsHeapInfo() {
+    assertThat(SchedulerProcess.heapUsed(" garbage-first heap   total 2097152K, used 51234K [0x0000000080000000, 0x0000000100000000)\n"))
+        .isEqualTo(51234L * 1024);
+    assertThat(SchedulerProcess.heapUsed(" ZHeap           used 20M, capacity 128M, max capacity 128M\n Metaspace       used 8905K"))
+        .isEqualTo(20L * 1024 * 1024);
+    assertThat(SchedulerProcess.heapUsed("Shenandoah Heap\n 128M max, 128M soft max, 128M committed, 14208K used\n"))
+        .isEqualTo(14208L * 1024);
+    assertThatThrownBy(() -> SchedulerProcess.heapUsed("Metaspace used 8905K")).hasMessageContaining("no 'used' figure");
   }
 
   @Test
