@@ -74,7 +74,7 @@ public final class DashboardServer {
   }
 
   public Future<HttpServer> listen(String host, int port) {
-    vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> JobEvents.decode(m.body(), null).forEach(recent::offer));
+    vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> JobEvents.decode(m.body(), null, true).forEach(recent::offer));
     monitor.onUpdate(feed::update);
 
     Router router = Router.router(vertx);

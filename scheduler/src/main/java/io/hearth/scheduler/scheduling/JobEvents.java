@@ -2,8 +2,11 @@ package io.hearth.scheduler.scheduling;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.hearth.api.v1.Attempt;
+import io.hearth.api.v1.AttemptState;
 import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobEvent;
+import io.hearth.api.v1.JobState;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * {@value #FLUSH_MS} ms (or {@value #FLUSH_BYTES} bytes) and publishes them as one message, in the
  * order they were made. One message per change cost a serialisation, a bus message and a delivery
  * to every consumer on every member for each of the five or so changes of every job. A batch is a
- * sequence of entries {@code [owner length][owner UTF-8][event length][JobEvent]}, so a watcher
- * skips other owners' events without parsing them.
+ * sequence of entries {@code [owner length][owner UTF-8][notable][event length][JobEvent]}, so a
+ * watcher skips other owners' events, and the dashboard all but the notable ones (an attempt that
+ * ended otherwise than SUCCEEDED, a job that FAILED or EXPIRED), without parsing them.
  *
  * <p>Publishing is thread-safe and never blocks; delivery to a watcher runs on an event loop and
  * only hands the event to gRPC's non-blocking {@code onNext}.
@@ -50,9 +54,10 @@ public final class JobEvents {
   public void publish(Job job) {
     byte[] event = JobEvent.newBuilder().setTime(JobLifecycle.timestamp(clock.instant())).setJob(job).build().toByteArray();
     byte[] owner = job.getOwner().getBytes(StandardCharsets.UTF_8);
+    byte notable = (byte) (notable(job) ? 1 : 0);
     Buffer full = null;
     synchronized (this) {
-      pending.appendInt(owner.length).appendBytes(owner).appendInt(event.length).appendBytes(event);
+      pending.appendInt(owner.length).appendBytes(owner).appendByte(notable).appendInt(event.length).appendBytes(event);
       if (pending.length() >= FLUSH_BYTES) {
         full = takePending();
       } else if (!flushScheduled) {
@@ -83,26 +88,47 @@ public final class JobEvents {
   }
 
   /**
+   * Whether the change is one the dashboard lists: the job's last attempt just ended otherwise
+   * than SUCCEEDED, or the job ended FAILED or EXPIRED.
+   */
+  static boolean notable(Job job) {
+    if (job.getState() == JobState.JOB_STATE_FAILED || job.getState() == JobState.JOB_STATE_EXPIRED) {
+      return true;
+    }
+    if (job.getAttemptsCount() == 0) {
+      return false;
+    }
+    Attempt a = job.getAttempts(job.getAttemptsCount() - 1);
+    return a.hasEndedAt() && a.getState() != AttemptState.ATTEMPT_STATE_SUCCEEDED && a.getEndedAt().equals(job.getUpdatedAt());
+  }
+
+  /**
    * The events of a published batch, of {@code owner} only (null = every owner), in order. An
    * undecodable entry is logged and skipped.
    */
   public static List<JobEvent> decode(Buffer batch, String owner) {
+    return decode(batch, owner, false);
+  }
+
+  /** As {@link #decode(Buffer, String)}, of the notable changes only when {@code notableOnly}. */
+  public static List<JobEvent> decode(Buffer batch, String owner, boolean notableOnly) {
     byte[] wanted = owner == null ? null : owner.getBytes(StandardCharsets.UTF_8);
     List<JobEvent> out = new ArrayList<>();
     int at = 0;
-    while (at + 8 <= batch.length()) {
+    while (at + 9 <= batch.length()) {
       int ownerLength = batch.getInt(at);
-      int eventAt = at + 4 + ownerLength + 4;
+      int eventAt = at + 4 + ownerLength + 1 + 4;
       if (ownerLength < 0 || eventAt > batch.length()) {
         LOG.warn("dropping the rest of a malformed job event batch at byte {}", at);
         break;
       }
-      int eventLength = batch.getInt(at + 4 + ownerLength);
+      boolean notable = batch.getByte(at + 4 + ownerLength) != 0;
+      int eventLength = batch.getInt(at + 4 + ownerLength + 1);
       if (eventLength < 0 || eventAt + eventLength > batch.length()) {
         LOG.warn("dropping the rest of a malformed job event batch at byte {}", at);
         break;
       }
-      if (wanted == null || sameBytes(batch, at + 4, ownerLength, wanted)) {
+      if ((wanted == null || sameBytes(batch, at + 4, ownerLength, wanted)) && (notable || !notableOnly)) {
         try {
           out.add(JobEvent.parseFrom(batch.getBytes(eventAt, eventAt + eventLength)));
         } catch (InvalidProtocolBufferException e) {

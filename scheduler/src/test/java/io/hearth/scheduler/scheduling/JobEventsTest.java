@@ -65,11 +65,34 @@ class JobEventsTest {
   }
 
   @Test
+  void theDashboardReadsOnlyTheChangesItLists() {
+    List<Buffer> messages = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> messages.add(m.body())).completion().await();
+    JobEvents events = new JobEvents(vertx, Clock.systemUTC());
+    com.google.protobuf.Timestamp t1 = com.google.protobuf.Timestamp.newBuilder().setSeconds(100).build();
+    com.google.protobuf.Timestamp t2 = com.google.protobuf.Timestamp.newBuilder().setSeconds(200).build();
+    io.hearth.api.v1.Attempt ok = io.hearth.api.v1.Attempt.newBuilder().setNumber(1)
+        .setState(io.hearth.api.v1.AttemptState.ATTEMPT_STATE_SUCCEEDED).setEndedAt(t1).build();
+    io.hearth.api.v1.Attempt lost = ok.toBuilder().setState(io.hearth.api.v1.AttemptState.ATTEMPT_STATE_LOST).build();
+
+    events.publish(job("job-ok", "o", JobState.JOB_STATE_SUCCEEDED).toBuilder().addAttempts(ok).setUpdatedAt(t1).build());
+    events.publish(job("job-lost", "o", JobState.JOB_STATE_QUEUED).toBuilder().addAttempts(lost).setUpdatedAt(t1).build());
+    events.publish(job("job-lost-later", "o", JobState.JOB_STATE_QUEUED).toBuilder().addAttempts(lost).setUpdatedAt(t2).build());
+    events.publish(job("job-failed", "o", JobState.JOB_STATE_FAILED));
+    events.publish(job("job-expired", "o", JobState.JOB_STATE_EXPIRED));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !messages.isEmpty());
+    assertThat(JobEvents.decode(messages.get(0), null, true)).extracting(e -> e.getJob().getJobId())
+        .containsExactly("job-lost", "job-failed", "job-expired");
+    assertThat(JobEvents.decode(messages.get(0), null)).hasSize(5);
+  }
+
+  @Test
   void aTruncatedBatchYieldsTheEventsBeforeTheDamage() {
     Buffer batch = Buffer.buffer();
     for (String id : List.of("job-1", "job-2")) {
       byte[] event = JobEvent.newBuilder().setJob(job(id, "o", JobState.JOB_STATE_QUEUED)).build().toByteArray();
-      batch.appendInt(1).appendString("o").appendInt(event.length).appendBytes(event);
+      batch.appendInt(1).appendString("o").appendByte((byte) 0).appendInt(event.length).appendBytes(event);
     }
     Buffer cut = batch.getBuffer(0, batch.length() - 3);
 
