@@ -38,6 +38,8 @@ public final class JobFollowUps implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobFollowUps.class);
   static final long ARRAY_BATCH_MS = 100;
+  /** Jobs that end within this long share one look-up of their owners' BLOCKED jobs. */
+  static final long RELEASE_BATCH_MS = 20;
   static final long RECONCILE_MS = 10_000;
 
   private final JobStore store;
@@ -76,7 +78,7 @@ public final class JobFollowUps implements AutoCloseable {
     if (ended) {
       endedParents.add(after);
       if (releaseScheduled.compareAndSet(false, true)) {
-        thread.execute(() -> guarded("release dependents", this::releaseDependents));
+        thread.schedule(() -> guarded("release dependents", this::releaseDependents), RELEASE_BATCH_MS, TimeUnit.MILLISECONDS);
       }
     } else if (was == null && after.getState() == JobState.JOB_STATE_BLOCKED && after.getArrayJobId().isEmpty()) {
       thread.execute(() -> guarded("check " + after.getJobId(), () -> evaluate(after.getJobId())));
@@ -116,9 +118,10 @@ public final class JobFollowUps implements AutoCloseable {
   }
 
   /**
-   * Evaluates the BLOCKED dependents of the jobs that ended since the last call: one look-up of each
-   * owner's BLOCKED jobs for all of that owner's ended jobs (a busy tenant ends hundreds a second,
-   * and a query per job was a tenth of the scheduler's CPU).
+   * Evaluates the BLOCKED dependents of the jobs that ended since the last call (at most
+   * {@value #RELEASE_BATCH_MS} ms ago): one look-up of each owner's BLOCKED jobs for all of that
+   * owner's ended jobs (a busy tenant ends hundreds a second, and a query per job was a tenth of the
+   * scheduler's CPU).
    */
   private void releaseDependents() {
     releaseScheduled.set(false);
