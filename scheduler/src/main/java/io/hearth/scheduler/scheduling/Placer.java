@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,10 @@ public final class Placer implements AutoCloseable {
   /** Jobs queued during a cycle (a failed assignment write, a preempted attempt): added when it ends. */
   private final List<Pending> requeueAfterCycle = new ArrayList<>();
   private boolean cycling;
-  private final Map<String, Pending> pendingById = new HashMap<>();
+  /** Queued jobs by id, oldest first. */
+  private final Map<String, Pending> pendingById = new LinkedHashMap<>();
+  /** At most this many queued jobs get their pending reason rewritten per sweep. */
+  static final int PENDING_NOTES_PER_SWEEP = 256;
   private final Map<Long, Active> activeByToken = new HashMap<>();
   /** Active attempts per tier (index = tier): a job no running attempt ranks below has nothing to preempt. */
   private final int[] activeByTier = new int[Tiers.DONATED + 1];
@@ -1043,6 +1047,7 @@ public final class Placer implements AutoCloseable {
     takeBackUnacknowledged(nowMillis, timeout);
     Instant now = clock.instant();
     Map<Shape, PendingReason> explained = new HashMap<>();
+    int notes = 0;
     for (Pending p : new ArrayList<>(pendingById.values())) {
       if (now.isAfter(p.deadline)) {
         Job after = store.update(p.jobId, j -> JobLifecycle.expire(j, now));
@@ -1057,9 +1062,14 @@ public final class Placer implements AutoCloseable {
           ? PendingReason.newBuilder().setSummary(p.quotaReason).addRejections(FilterRejection.newBuilder()
               .setFilter("quota")).setEvaluatedAt(JobLifecycle.timestamp(now)).build()
           : explained.computeIfAbsent(p.shape, s -> explain(p.request, now));
-      if (!reason.getSummary().equals(p.lastSummary)) {
+      if (!reason.getSummary().equals(p.lastSummary) && notes < PENDING_NOTES_PER_SWEEP) {
+        // Written by the writer threads, not waited for: one durable write after another here
+        // stopped placement for a minute behind a backlog of 50,000 jobs whose reason changed.
+        // The oldest jobs first; the others get theirs in a later sweep.
+        notes++;
         p.lastSummary = reason.getSummary();
-        store.update(p.jobId, j -> JobLifecycle.pending(j, reason));
+        String jobId = p.jobId;
+        writers.execute(() -> guarded("pending reason of " + jobId, () -> store.update(jobId, j -> JobLifecycle.pending(j, reason))));
       }
     }
     pendingCount = pendingById.size();
