@@ -249,7 +249,7 @@ public final class Placer implements AutoCloseable {
   public void start() {
     execute(() -> {
       adoptActive();
-      adoptQueued(true);
+      adoptQueued();
     });
     long period = options.sweepInterval().toMillis();
     thread.scheduleWithFixedDelay(() -> guarded("sweep", this::sweep), period, period, TimeUnit.MILLISECONDS);
@@ -258,11 +258,29 @@ public final class Placer implements AutoCloseable {
   // ---------------------------------------------------------------- calls from other threads
 
   /** Re-reads the QUEUED jobs of the cluster state: a safety net for notices lost in a failover. */
+  /**
+   * Looks for QUEUED jobs this placer does not know (a notice lost in a failover). The query runs on
+   * a writer thread, not here: with a backlog it reads and decodes every queued job, which held
+   * placement for as long. A job found here that is placed meanwhile is not placed twice: its
+   * QUEUED -> ASSIGNED write finds it assigned.
+   */
   public void rescanQueued() {
-    execute(() -> {
-      adoptQueued(false);
-      runCycle();
-    });
+    writers.execute(() -> guarded("queue rescan", () -> {
+      List<Job> queued = store.inStates(List.of(JobState.JOB_STATE_QUEUED));
+      execute(() -> {
+        int n = 0;
+        for (Job j : queued) {
+          if (!pendingById.containsKey(j.getJobId())) {
+            enqueue(j);
+            n++;
+          }
+        }
+        if (n > 0) {
+          LOG.debug("queue rescan found {} jobs not yet queued here", n);
+          runCycle();
+        }
+      });
+    }));
   }
 
   public void execute(Runnable task) {
@@ -446,7 +464,7 @@ public final class Placer implements AutoCloseable {
 
   // ---------------------------------------------------------------- placer thread
 
-  private void adoptQueued(boolean takingOver) {
+  private void adoptQueued() {
     int n = 0;
     for (Job j : store.inStates(List.of(JobState.JOB_STATE_QUEUED))) {
       if (!pendingById.containsKey(j.getJobId())) {
@@ -454,10 +472,8 @@ public final class Placer implements AutoCloseable {
         n++;
       }
     }
-    if (n > 0 && takingOver) {
+    if (n > 0) {
       LOG.info("placer took over {} queued jobs", n);
-    } else if (n > 0) {
-      LOG.debug("queue rescan found {} jobs not yet queued here", n);
     }
   }
 
