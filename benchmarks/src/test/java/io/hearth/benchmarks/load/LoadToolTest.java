@@ -43,6 +43,25 @@ class LoadToolTest {
   }
 
   @Test
+  void connectionFloorFlagsNameTheFlagAndItsBound() {
+    ConnectionFloor.Options d = ConnectionFloor.Options.parse();
+    assertThat(d.connections()).isEqualTo(2000);
+    assertThat(d.plaintext()).isTrue();
+    assertThat(d.mtls()).isTrue();
+    ConnectionFloor.Options tls = ConnectionFloor.Options.parse("--mode", "mtls", "--connections", "10_000");
+    assertThat(tls.plaintext()).isFalse();
+    assertThat(tls.connections()).isEqualTo(10_000);
+
+    assertThatThrownBy(() -> ConnectionFloor.Options.parse("--connections", "0"))
+        .hasMessage("--connections: '0' (expected an integer in 1..10000)");
+    assertThatThrownBy(() -> ConnectionFloor.Options.parse("--mode", "tls"))
+        .hasMessage("--mode: 'tls' (expected: plaintext, mtls or both)");
+    assertThatThrownBy(() -> ConnectionFloor.Options.parse("--out", " ")).hasMessage("--out: empty (expected a file name)");
+    assertThatThrownBy(() -> ConnectionFloor.Options.parse("--mode")).hasMessage("--mode: missing value");
+    assertThatThrownBy(() -> ConnectionFloor.Options.parse("--nodes", "5")).hasMessageStartingWith("unknown flag '--nodes'");
+  }
+
+  @Test
   void heapInUseIsReadFromEachCollectorsHeapInfo() {
     assertThat(SchedulerProcess.heapUsed(" garbage-first heap   total 2097152K, used 51234K [0x0000000080000000, 0x0000000100000000)\n"))
         .isEqualTo(51234L * 1024);
