@@ -48,7 +48,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -101,8 +100,6 @@ public final class ConnectionFloor {
       .setResponseMarshaller(BYTES)
       .build();
 
-  private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
-  private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
   private static final Pattern SSL_CLASS = Pattern.compile(".*(\\.ssl\\.|Ssl|SSL).*");
   private static final int HANDSHAKES_IN_FLIGHT = 64;
   private static final int CHILD_HEAP_MB = 1024;
@@ -505,64 +502,16 @@ public final class ConnectionFloor {
     }
 
     long heapUsedAfterGc() throws Exception {
-      jcmd("GC.run");
-      Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
-      if (!m.find()) {
-        throw new IllegalStateException("jcmd GC.heap_info: no 'used' figure");
-      }
-      return Long.parseLong(m.group(1)) * 1024;
+      return JvmProbe.heapUsedAfterGc(process.pid());
     }
 
     Map<String, long[]> classHistogram() throws Exception {
-      Map<String, long[]> out = new HashMap<>();
-      for (String line : jcmd("GC.class_histogram").split("\n")) {
-        Matcher m = HISTOGRAM_ROW.matcher(line);
-        if (m.find()) {
-          out.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
-              (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-        }
-      }
-      if (out.isEmpty()) {
-        throw new IllegalStateException("jcmd GC.class_histogram: no rows");
-      }
-      return out;
-    }
-
-    private String jcmd(String command) throws Exception {
-      Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-      Process p = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(process.pid()), command)
-          .redirectErrorStream(true).start();
-      // Read on the side so a full pipe cannot block the bounded wait.
-      AtomicReference<String> text = new AtomicReference<>("");
-      Thread reader = new Thread(() -> {
-        try {
-          text.set(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException ignored) {
-          // the process was killed
-        }
-      }, "jcmd-reader");
-      reader.setDaemon(true);
-      reader.start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("jcmd " + command + ": no answer in 60 s");
-      }
-      reader.join(5000);
-      return text.get();
+      return JvmProbe.classHistogram(process.pid());
     }
 
     @Override
     public void close() {
-      process.destroy();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      JvmProbe.stop(process);
       try {
         Runtime.getRuntime().removeShutdownHook(killer);
       } catch (IllegalStateException ignored) {

@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One scheduler member in its own OS process ({@code java -jar hearth-scheduler-all.jar}), with the
@@ -23,12 +21,6 @@ import java.util.regex.Pattern;
  * soft limit is raised to the hard limit. Killed on {@link #close()}.
  */
 final class SchedulerProcess implements AutoCloseable {
-  private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
-  /**
-   * The heap's "used" figure: G1 and Parallel print "total 123K, used 45K", ZGC "ZHeap used 45M",
-   * Shenandoah "..., 128M committed, 14208K used".
-   */
-  private static final Pattern HEAP_USED = Pattern.compile("(?:total \\d+K, used (\\d+)([KMG]))|(?:ZHeap\\s+used (\\d+)([KMG]))|(?:committed, (\\d+)([KMG]) used)");
 
   private final Process process;
   private final int grpcPort;
@@ -139,43 +131,14 @@ final class SchedulerProcess implements AutoCloseable {
     throw new IllegalStateException("the scheduler did not listen on 127.0.0.1:" + grpcPort + " within " + seconds + " s (log: " + log + ")");
   }
 
-  /** Heap in use after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}), bytes. */
+  /** Heap in use after a full collection, bytes. */
   long heapUsedAfterGc() throws Exception {
-    jcmd("GC.run");
-    return heapUsed(jcmd("GC.heap_info"));
+    return JvmProbe.heapUsedAfterGc(pid());
   }
 
-  /** The "used" figure of a {@code GC.heap_info} answer, bytes. */
-  static long heapUsed(String heapInfo) {
-    Matcher m = HEAP_USED.matcher(heapInfo);
-    if (m.find()) {
-      for (int g = 1; g <= 5; g += 2) {
-        if (m.group(g) != null) {
-          long unit = switch (m.group(g + 1)) {
-            case "K" -> 1024L;
-            case "M" -> 1024L * 1024;
-            default -> 1024L * 1024 * 1024;
-          };
-          return Long.parseLong(m.group(g)) * unit;
-        }
-      }
-    }
-    throw new IllegalStateException("jcmd GC.heap_info: no 'used' figure");
-  }
-
-  /**
-   * Live objects per class ({@code jcmd GC.class_histogram}, which collects first): class name ->
-   * {instances, bytes}.
-   */
+  /** Live objects per class: class name -> {instances, bytes}. */
   java.util.Map<String, long[]> classHistogram() throws Exception {
-    java.util.Map<String, long[]> out = new java.util.HashMap<>();
-    for (String line : jcmd("GC.class_histogram").split("\n")) {
-      Matcher m = HISTOGRAM_ROW.matcher(line);
-      if (m.find()) {
-        out.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
-      }
-    }
-    return out;
+    return JvmProbe.classHistogram(pid());
   }
 
   /** User + system CPU of the process so far, in seconds ({@code /proc/PID/stat}). */
@@ -202,15 +165,7 @@ final class SchedulerProcess implements AutoCloseable {
   }
 
   String jcmd(String... command) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("jcmd", Long.toString(pid())));
-    cmd.addAll(List.of(command));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("jcmd " + String.join(" ", command) + ": no answer in 60 s");
-    }
-    return out;
+    return JvmProbe.jcmd(pid(), command);
   }
 
   String tail() {
@@ -228,16 +183,7 @@ final class SchedulerProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    JvmProbe.stop(process);
   }
 
   static int freePort() {

@@ -63,13 +63,13 @@ class LoadToolTest {
 
   @Test
   void heapInUseIsReadFromEachCollectorsHeapInfo() {
-    assertThat(SchedulerProcess.heapUsed(" garbage-first heap   total 2097152K, used 51234K [0x0000000080000000, 0x0000000100000000)\n"))
+    assertThat(JvmProbe.heapUsed(" garbage-first heap   total 2097152K, used 51234K [0x0000000080000000, 0x0000000100000000)\n"))
         .isEqualTo(51234L * 1024);
-    assertThat(SchedulerProcess.heapUsed(" ZHeap           used 20M, capacity 128M, max capacity 128M\n Metaspace       used 8905K"))
+    assertThat(JvmProbe.heapUsed(" ZHeap           used 20M, capacity 128M, max capacity 128M\n Metaspace       used 8905K"))
         .isEqualTo(20L * 1024 * 1024);
-    assertThat(SchedulerProcess.heapUsed("Shenandoah Heap\n 128M max, 128M soft max, 128M committed, 14208K used\n"))
+    assertThat(JvmProbe.heapUsed("Shenandoah Heap\n 128M max, 128M soft max, 128M committed, 14208K used\n"))
         .isEqualTo(14208L * 1024);
-    assertThatThrownBy(() -> SchedulerProcess.heapUsed("Metaspace used 8905K")).hasMessageContaining("no 'used' figure");
+    assertThatThrownBy(() -> JvmProbe.heapUsed("Metaspace used 8905K")).hasMessageContaining("no 'used' figure");
   }
 
   @Test
