@@ -180,22 +180,15 @@ public final class ConnectionFloor {
     Options o;
     try {
       o = Options.parse(args);
-      LoadMain.checkOpenFiles(o.connections() + 200);
+      LoadMain.checkOpenFiles("--connections", o.connections() + 200);
     } catch (IllegalArgumentException e) {
-      System.err.println("connection-floor: " + e.getMessage().replace("--nodes:", "--connections:"));
+      System.err.println("connection-floor: " + e.getMessage());
       System.exit(2);
       return;
     }
     int status = 1;
     try {
-      String md = run(o, String.join(" ", args));
-      System.out.println(md);
-      Path parent = o.out().toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(o.out(), md, StandardCharsets.UTF_8);
-      System.out.println("written: " + o.out());
+      LoadMain.writeReport(run(o, String.join(" ", args)), o.out());
       status = 0;
     } catch (Exception | Error e) {
       e.printStackTrace();

@@ -47,7 +47,7 @@ public final class LoadMain {
         return;
       }
       o = LoadOptions.parse(args);
-      checkOpenFiles(o.nodes() + 4 * o.tenants() + 200);
+      checkOpenFiles("--nodes", o.nodes() + 4 * o.tenants() + 200);
     } catch (IllegalArgumentException e) {
       System.err.println("hearth-load: " + e.getMessage());
       System.err.print(LoadOptions.usage());
@@ -55,14 +55,7 @@ public final class LoadMain {
       return;
     }
     LoadReport report = run(o, String.join(" ", args));
-    String md = report.markdown();
-    System.out.println(md);
-    Path parent = o.out().toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    Files.writeString(o.out(), md, StandardCharsets.UTF_8);
-    System.out.println("written: " + o.out());
+    writeReport(report.markdown(), o.out());
     System.exit(0);
   }
 
@@ -443,14 +436,26 @@ public final class LoadMain {
   }
 
   /** Refuses to start when this process may not open {@code needed} files (one per node connection). */
-  static void checkOpenFiles(int needed) {
+  /** Prints a report and writes it to {@code out} (its folder made if missing). */
+  static void writeReport(String md, Path out) throws java.io.IOException {
+    System.out.println(md);
+    Path parent = out.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(out, md, StandardCharsets.UTF_8);
+    System.out.println("written: " + out);
+  }
+
+  /** Refuses, naming {@code flag}, a run that would need more open files than the soft limit. */
+  static void checkOpenFiles(String flag, int needed) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
         if (line.startsWith("Max open files")) {
           String[] f = line.substring("Max open files".length()).trim().split("\\s+");
           long soft = f[0].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[0]);
           if (soft < needed) {
-            throw new IllegalArgumentException("--nodes: needs about " + needed + " open files but the soft limit is " + soft
+            throw new IllegalArgumentException(flag + ": needs about " + needed + " open files but the soft limit is " + soft
                 + " (raise it first: ulimit -n " + f[1] + ")");
           }
         }

@@ -319,54 +319,54 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
 
   /** Sends a notice to the leader and retries until one acknowledges it (or a minute passes). */
   private void notice(String op, Buffer body, DeliveryOptions options) {
-    options.addHeader("op", op).setSendTimeout(NOTICE_TIMEOUT_MS);
-    long giveUpAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NOTICE_GIVE_UP_MS);
-    deliver(body, options, giveUpAt);
-  }
-
-  private void deliver(Buffer body, DeliveryOptions options, long giveUpAt) {
-    Placer p = leader;
-    if (p != null) {
-      // Leadership came here meanwhile.
-      handleNotice(options.getHeaders().get("op"), options.getHeaders().get("token"), body);
-      return;
-    }
-    bus.request(leaderAddress, body, options).onFailure(e -> {
-      if (System.nanoTime() - giveUpAt > 0) {
-        LOG.warn("no leader took a '{}' notice within {} ms ({}); the leader's queue rescan will find the job",
-            options.getHeaders().get("op"), NOTICE_GIVE_UP_MS, e.getMessage());
-        return;
-      }
-      vertx.setTimer(NOTICE_RETRY_MS, t -> deliver(body, options, giveUpAt));
-    });
+    options.addHeader("op", op);
+    deliver(body, options, () -> true, () -> handleNotice(op, options.getHeaders().get("token"), body),
+        "the leader's queue rescan will find the job");
   }
 
   /**
-   * Tells the leader of a node stream held here. Sent with a reply and retried to whichever member
-   * leads by then: right after a failover this member may name a leader whose event-bus
-   * registration it has not seen yet, and a plain send to it would be dropped (that node would stay
-   * unknown to the leader until its next telemetry). Stops once the stream has ended or this member
-   * leads (it then hands its own streams to its placer).
+   * Tells the leader of a node stream held here. Sent with a reply and retried like a notice: right
+   * after a failover this member may name a leader whose event-bus registration it has not seen
+   * yet, and a plain send to it would be dropped (that node would stay unknown to the leader until
+   * its next telemetry). Stops once the stream has ended; when this member comes to lead, its
+   * placer takes its own streams from {@link #leadershipChanged}.
    */
   private void sendHello(long serial, NodeSession s, boolean fresh) {
-    Buffer body = Buffer.buffer(s.hello().toByteArray());
     DeliveryOptions options = new DeliveryOptions().addHeader("op", "hello").addHeader("member", memberId)
         .addHeader("serial", Long.toString(serial)).addHeader("class", Integer.toString(s.securityClass()))
-        .addHeader("fresh", Boolean.toString(fresh)).setSendTimeout(NOTICE_TIMEOUT_MS);
-    deliverHello(serial, s, body, options, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NOTICE_GIVE_UP_MS));
+        .addHeader("fresh", Boolean.toString(fresh));
+    deliver(Buffer.buffer(s.hello().toByteArray()), options, () -> s.isOpen() && local.get(serial) == s, () -> { },
+        "node " + s.nodeId() + "'s next telemetry asks for it again");
   }
 
-  private void deliverHello(long serial, NodeSession s, Buffer body, DeliveryOptions options, long giveUpAt) {
-    if (leader != null || !s.isOpen() || local.get(serial) != s) {
+  /**
+   * Requests {@code body} of the leader, again every {@value #NOTICE_RETRY_MS} ms to whichever
+   * member leads by then, until one answers, {@code wanted} turns false, or a minute passes; if this
+   * member comes to lead meanwhile, {@code ifLeadingHere} runs instead.
+   */
+  private void deliver(Buffer body, DeliveryOptions options, java.util.function.BooleanSupplier wanted,
+      Runnable ifLeadingHere, String ifGivenUp) {
+    options.setSendTimeout(NOTICE_TIMEOUT_MS);
+    attempt(body, options, wanted, ifLeadingHere, ifGivenUp,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NOTICE_GIVE_UP_MS));
+  }
+
+  private void attempt(Buffer body, DeliveryOptions options, java.util.function.BooleanSupplier wanted,
+      Runnable ifLeadingHere, String ifGivenUp, long giveUpAt) {
+    if (leader != null) {
+      ifLeadingHere.run();
+      return;
+    }
+    if (!wanted.getAsBoolean()) {
       return;
     }
     bus.request(leaderAddress, body, options).onFailure(e -> {
       if (System.nanoTime() - giveUpAt > 0) {
-        LOG.warn("no leader took the hello of node {} within {} ms ({}); its next telemetry asks again",
-            s.nodeId(), NOTICE_GIVE_UP_MS, e.getMessage());
+        LOG.warn("no leader took a '{}' message within {} ms ({}); {}", options.getHeaders().get("op"),
+            NOTICE_GIVE_UP_MS, e.getMessage(), ifGivenUp);
         return;
       }
-      vertx.setTimer(NOTICE_RETRY_MS, t -> deliverHello(serial, s, body, options, giveUpAt));
+      vertx.setTimer(NOTICE_RETRY_MS, t -> attempt(body, options, wanted, ifLeadingHere, ifGivenUp, giveUpAt));
     });
   }
 

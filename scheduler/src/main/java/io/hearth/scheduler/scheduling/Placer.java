@@ -541,13 +541,20 @@ public final class Placer implements AutoCloseable {
       p.lastSummary = job.getPending().getSummary();
     }
     pendingById.put(job.getJobId(), p);
+    queue(p);
+    pendingCount = pendingById.size();
+  }
+
+  /**
+   * Puts a job at the end of its tier's queue; during a cycle (a failed assignment write, a
+   * preempted attempt) only when the cycle ends, not into a queue the cycle is walking.
+   */
+  private void queue(Pending p) {
     if (cycling) {
-      // A preemption during a cycle requeues its victims: not into a queue the cycle is walking.
       requeueAfterCycle.add(p);
     } else {
-      queues[Math.max(0, Math.min(TIERS - 1, r.tier - 1))].add(p);
+      queues[Math.max(0, Math.min(TIERS - 1, p.request.tier - 1))].add(p);
     }
-    pendingCount = pendingById.size();
   }
 
   private void scheduleCycle() {
@@ -571,9 +578,7 @@ public final class Placer implements AutoCloseable {
       bindAll();
     } finally {
       cycling = false;
-      for (Pending p : requeueAfterCycle) {
-        queues[Math.max(0, Math.min(TIERS - 1, p.request.tier - 1))].add(p);
-      }
+      requeueAfterCycle.forEach(this::queue);
       requeueAfterCycle.clear();
     }
     pendingCount = pendingById.size();
@@ -686,8 +691,7 @@ public final class Placer implements AutoCloseable {
         LOG.warn("job {}: assignment to node {} not written ({}); it stays queued", p.jobId, b.nodeId(),
             e.getCause().toString());
         engine.unreserve(b.token());
-        // Not into the queue now: a cycle may be walking it.
-        requeueAfterCycle.add(p);
+        queue(p);
         continue;
       }
       p.removed = true;
