@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The writer thread of a durable store: callers hand it rows and wait until the batch holding them
- * is durable; it takes whatever is waiting (up to {@value #MAX_BATCH} rows, lingering at most
- * {@value #LINGER_NANOS} ns while fewer than {@value #LINGER_BELOW_ROWS} wait) and writes it in one
- * go through its {@link Sink}, so concurrent changes share a commit instead of paying one each. A
+ * is durable; it takes whatever is waiting (up to {@value #MAX_BATCH} rows, lingering for more at
+ * most the sink's linger while fewer than {@value #LINGER_BELOW_ROWS} wait) and writes it in one go
+ * through its {@link Sink}, so concurrent changes share a commit instead of paying one each. Changes
+ * that arrive while a batch is written form the next one, so batches grow with the load even
+ * without lingering. A
  * batch that fails is retried change by change, so one bad row fails only its own call; a failure
  * that says the store cannot be reached fails the whole batch at once.
  *
@@ -33,8 +35,11 @@ final class GroupCommit implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
   /** Rows per batch at most. */
   static final int MAX_BATCH = 2_000;
-  /** How long the writer waits for more rows before it writes a small batch. */
-  static final long LINGER_NANOS = 1_000_000;
+  /**
+   * How long the writer of a database waits for more rows before it writes a small batch (a
+   * database commit is a round trip; a journal's is one write(2), cheaper than any wait).
+   */
+  static final long SQL_LINGER_NANOS = 1_000_000;
   /** A batch of this many rows is written without waiting for more. */
   static final int LINGER_BELOW_ROWS = 64;
 
@@ -104,6 +109,7 @@ final class GroupCommit implements AutoCloseable {
   private final Sink sink;
   private final String description;
   private final long commitWaitMs;
+  private final long lingerNanos;
   private final LinkedBlockingQueue<Change> queue = new LinkedBlockingQueue<>();
   final AtomicLong commits = new AtomicLong();
   final AtomicLong rows = new AtomicLong();
@@ -112,8 +118,9 @@ final class GroupCommit implements AutoCloseable {
   /** A change taken from the queue that did not fit the last batch. */
   private Change carried;
 
-  GroupCommit(Sink sink, String description, long commitWaitMs) {
+  GroupCommit(Sink sink, String description, long commitWaitMs, long lingerNanos) {
     this.sink = sink;
+    this.lingerNanos = lingerNanos;
     this.description = description;
     this.commitWaitMs = commitWaitMs;
     thread = new Thread(this::run, "hearth-store-writer");
@@ -203,9 +210,10 @@ final class GroupCommit implements AutoCloseable {
     for (Row r : first.rows) {
       seen.add(r.id());
     }
-    // Linger a little for more: a commit costs about the same for one row as for hundreds, so under
-    // load a short wait saves more than it costs; alone, a change waits at most LINGER_NANOS.
-    long lingerUntil = System.nanoTime() + LINGER_NANOS;
+    // Linger a little for more when the sink asks for it: a database commit costs about the same for
+    // one row as for hundreds, so under load a short wait saves more than it costs; alone, a change
+    // waits at most the linger.
+    long lingerUntil = System.nanoTime() + lingerNanos;
     for (Change next; n < MAX_BATCH && (next = pollUntil(lingerUntil, n)) != null; ) {
       boolean clash = false;
       for (Row r : next.rows) {

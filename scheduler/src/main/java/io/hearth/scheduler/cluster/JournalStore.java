@@ -80,7 +80,7 @@ final class JournalStore implements DurableStore {
     this.description = "journal " + file;
     this.out = out;
     this.in = in;
-    this.writer = new GroupCommit(new Appender(), description, commitWaitMs);
+    this.writer = new GroupCommit(new Appender(), description, commitWaitMs, 0);
   }
 
   /** Opens (and creates when needed) the journal in {@code store.data-dir}; compacts it when no other member uses it. */
@@ -249,13 +249,11 @@ final class JournalStore implements DurableStore {
   private static long scan(FileChannel in, Path file, long from, List<Map<String, Long>> last, boolean live)
       throws IOException {
     long size = in.size();
-    ByteBuffer header = ByteBuffer.allocate(HEADER);
+    Window window = new Window(in, size);
     long at = from;
     long skipped = 0;
     while (at + HEADER <= size) {
-      header.clear();
-      readFully(in, header, at);
-      header.flip();
+      ByteBuffer header = window.bytes(at, HEADER);
       int magic = header.getInt();
       int length = header.getInt();
       int crc = header.getInt();
@@ -270,9 +268,7 @@ final class JournalStore implements DurableStore {
         skipped++;
         continue;
       }
-      ByteBuffer body = ByteBuffer.allocate(length);
-      readFully(in, body, at + HEADER);
-      body.flip();
+      ByteBuffer body = window.bytes(at + HEADER, length);
       if (crc(body) != crc) {
         at++;
         skipped++;
@@ -295,6 +291,39 @@ final class JournalStore implements DurableStore {
           + " writing leaves a partial batch)", file, skipped);
     }
     return at;
+  }
+
+  /**
+   * A scan's view of the file through one buffer refilled a chunk at a time, so reading the records
+   * appended since the last load costs a read(2) per chunk rather than two per record.
+   */
+  private static final class Window {
+    private static final int CHUNK = 1 << 20;
+    private final FileChannel in;
+    private final long size;
+    private ByteBuffer buffer = ByteBuffer.allocate(0);
+    /** The file position of the buffer's first byte. */
+    private long start;
+
+    Window(FileChannel in, long size) {
+      this.in = in;
+      this.size = size;
+    }
+
+    /** The {@code n} bytes at {@code at} (all within the file), as a buffer of their own. */
+    ByteBuffer bytes(long at, int n) throws IOException {
+      if (at < start || at + n > start + buffer.limit()) {
+        int want = (int) Math.min(Math.max(CHUNK, n), size - at);
+        if (buffer.capacity() < want) {
+          buffer = ByteBuffer.allocate(want);
+        }
+        buffer.clear().limit(want);
+        readFully(in, buffer, at);
+        buffer.flip();
+        start = at;
+      }
+      return buffer.duplicate().position((int) (at - start)).limit((int) (at - start) + n).slice();
+    }
   }
 
   /** The whole record (header and body) that starts at {@code at}. */

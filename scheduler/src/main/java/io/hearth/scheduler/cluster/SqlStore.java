@@ -54,7 +54,7 @@ final class SqlStore implements DurableStore {
     this.pool = pool;
     this.postgres = postgres;
     this.description = description;
-    this.writer = new GroupCommit(new Writer(), description, commitWaitMs);
+    this.writer = new GroupCommit(new Writer(), description, commitWaitMs, GroupCommit.SQL_LINGER_NANOS);
   }
 
   /** Opens (and creates when needed) the database the options name; {@code commitWaitMs}: see {@link GroupCommit}. */

@@ -73,6 +73,39 @@ class JournalStoreTest {
   }
 
   /**
+   * Reading goes through the file a chunk at a time: records of every size, many of them crossing a
+   * chunk's end and some longer than a chunk, all come back, both to a store that indexes the file
+   * from the start and to one that catches up with what another store appended after it.
+   */
+  @Test
+  void recordsAcrossAndLargerThanAReadChunkAllComeBack() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    Map<String, String> written = new java.util.LinkedHashMap<>();
+    try (DurableStore writer = DurableStore.open(options())) {
+      MapStore<String, StoredJob> jobs = writer.jobs();
+      // A store that has read the file once already, to catch up on what the writer appends next.
+      try (DurableStore reader = DurableStore.open(options())) {
+        assertThat(reader.jobs().loadAllKeys()).isEmpty();
+        for (int i = 0; i < 3_000; i++) {
+          int size = i % 1_000 == 999 ? (1 << 20) + 12_345 : 1 + random.nextInt(3_000);
+          String payload = ("p" + i + "-").repeat(size).substring(0, size);
+          jobs.store("job-" + i, job("job-" + i, 1, payload));
+          written.put("job-" + i, payload);
+        }
+        Map<String, StoredJob> caughtUp = reader.jobs().loadAll(written.keySet());
+        assertThat(caughtUp).hasSize(written.size());
+        written.forEach((k, v) -> assertThat(payload(caughtUp.get(k))).as(k).isEqualTo(v));
+      }
+    }
+    assertThat(Files.size(dir.resolve(JournalStore.FILE))).isGreaterThan(3L << 20);
+    try (DurableStore store = DurableStore.open(options())) {
+      Map<String, StoredJob> loaded = store.jobs().loadAll(written.keySet());
+      assertThat(loaded).hasSize(written.size());
+      written.forEach((k, v) -> assertThat(payload(loaded.get(k))).as(k).isEqualTo(v));
+    }
+  }
+
+  /**
    * A member killed in the middle of a batch leaves part of it, and the members still alive append
    * after it: the records before and after the torn one are read, the torn one is not.
    */
