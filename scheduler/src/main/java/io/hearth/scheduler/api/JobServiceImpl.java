@@ -285,7 +285,9 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     SubmitJobResponse[] results = new SubmitJobResponse[n];
     for (List<Integer> together : levels) {
       List<Job> toPlace = java.util.Collections.synchronizedList(new ArrayList<>());
-      List<java.util.concurrent.CompletableFuture<Void>> accepting = new ArrayList<>(together.size());
+      List<java.util.concurrent.CompletableFuture<Void>> arrays = new ArrayList<>();
+      List<Integer> plain = new ArrayList<>(together.size());
+      List<Job> fresh = new ArrayList<>(together.size());
       for (int i : together) {
         JobSpec spec = specs.get(i);
         if (spec.getDependsOnCount() > 0) {
@@ -296,29 +298,49 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
           }
           spec = b.build();
         }
-        JobSpec ready = spec;
-        Runnable one = () -> results[i] = accept(who, ready, toPlace);
-        if (together.size() == 1) {
-          one.run();
+        if (ArrayJobs.isArray(spec)) {
+          JobSpec ready = spec;
+          Runnable one = () -> results[i] = acceptArray(who, ready, toPlace);
+          if (together.size() == 1) {
+            one.run();
+          } else {
+            arrays.add(java.util.concurrent.CompletableFuture.runAsync(one, ACCEPTING));
+          }
         } else {
-          accepting.add(java.util.concurrent.CompletableFuture.runAsync(one, ACCEPTING));
+          plain.add(i);
+          fresh.add(JobLifecycle.accepted(store.newJobId(), who.id(), spec, clock.instant()));
         }
       }
+      RuntimeException failed = null;
       try {
-        java.util.concurrent.CompletableFuture.allOf(accepting.toArray(new java.util.concurrent.CompletableFuture[0])).join();
+        if (!fresh.isEmpty()) {
+          // One pipelined batch: every claim, then every record, in flight together.
+          JobStore.AcceptedBatch batch = store.createAllIdempotent(fresh);
+          for (int k = 0; k < plain.size(); k++) {
+            JobStore.Accepted a = batch.results().get(k);
+            if (a != null) {
+              results[plain.get(k)] = accepted(who, a.job(), a.created(), List.of(), toPlace);
+            }
+          }
+          failed = batch.failure();
+        }
+        java.util.concurrent.CompletableFuture.allOf(arrays.toArray(new java.util.concurrent.CompletableFuture[0])).join();
       } catch (java.util.concurrent.CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
+        failed = failed != null ? failed : e.getCause() instanceof RuntimeException r ? r : e;
       } finally {
         // Whatever was stored is placed, even when another spec of the level failed.
         if (!toPlace.isEmpty()) {
           placer.submitted(new ArrayList<>(toPlace));
         }
       }
+      if (failed != null) {
+        throw failed;
+      }
     }
     return List.of(results);
   }
 
-  /** Threads that accept the specs of one SubmitJobs level together (each waits on the cluster state). */
+  /** Threads that accept the array jobs of one SubmitJobs level together (each waits on the cluster state). */
   private static final java.util.concurrent.ExecutorService ACCEPTING = java.util.concurrent.Executors.newFixedThreadPool(
       32, new java.util.concurrent.ThreadFactory() {
         private final java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
@@ -403,22 +425,20 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     }
   }
 
-  /** Stores one spec's job (idempotently) and adds what is to be placed now to {@code toPlace}. */
-  private SubmitJobResponse accept(Identity who, JobSpec spec, List<Job> toPlace) {
+  /** Stores an array job and its instances (idempotently) and adds the instances to place now to {@code toPlace}. */
+  private SubmitJobResponse acceptArray(Identity who, JobSpec spec, List<Job> toPlace) {
     Job fresh = JobLifecycle.accepted(store.newJobId(), who.id(), spec, clock.instant());
-    Job stored;
-    boolean created;
-    List<Job> newInstances = List.of();
-    if (ArrayJobs.isArray(spec)) {
-      JobStore.AcceptedArray accepted = store.createArrayIdempotent(ArrayJobs.withInitialStatus(fresh), ArrayJobs::instances);
-      stored = accepted.job();
-      created = accepted.created();
-      newInstances = accepted.newInstances();
-    } else {
-      JobStore.Accepted accepted = store.createIdempotent(fresh);
-      stored = accepted.job();
-      created = accepted.created();
-    }
+    JobStore.AcceptedArray a = store.createArrayIdempotent(ArrayJobs.withInitialStatus(fresh), ArrayJobs::instances);
+    return accepted(who, a.job(), a.created(), a.newInstances(), toPlace);
+  }
+
+  /**
+   * Audits a job this submission created and adds what is to be placed now to {@code toPlace}: the
+   * job when it is queued, or an array's new queued instances.
+   */
+  private SubmitJobResponse accepted(Identity who, Job stored, boolean created, List<Job> newInstances,
+      List<Job> toPlace) {
+    JobSpec spec = stored.getSpec();
     if (created) {
       audit.record(who.toString(), "submit", stored.getJobId(), "request_id=" + spec.getRequestId()
           + " tier=" + spec.getTier().name() + " class=" + spec.getMinSecurityClass().name() + " cores=" + spec.getCores()

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -86,16 +87,98 @@ public final class JobStore {
    * retry of the same request finds the reserved id and creates the job under it.
    */
   public Accepted createIdempotent(Job job) {
-    String key = requestKey(job.getOwner(), job.getSpec().getRequestId());
-    String existing = requests.putIfAbsent(key, job.getJobId());
-    Job candidate = existing == null ? job : job.toBuilder().setJobId(existing).build();
-    StoredJob previous = jobs.putIfAbsent(candidate.getJobId(), encode(candidate));
-    if (previous != null) {
-      return new Accepted(decode(previous), false);
+    AcceptedBatch batch = createAllIdempotent(List.of(job));
+    if (batch.failure() != null) {
+      throw batch.failure();
     }
-    onChange.accept(candidate);
-    onTransition.accept(null, candidate);
-    return new Accepted(candidate, true);
+    return batch.results().get(0);
+  }
+
+  /**
+   * What {@link #createAllIdempotent} did: one result per job in the order given, null where that
+   * job's writes failed, and the first such failure (null when none failed).
+   */
+  public record AcceptedBatch(List<Accepted> results, RuntimeException failure) {}
+
+  /**
+   * {@link #createIdempotent} for many jobs at once: every request claim is sent before the first
+   * answer is awaited, then every job record, so a batch costs two round trips to the partitions
+   * (and shares the store's commits) instead of two per job. A request id repeated within the batch
+   * stands for the job of its first occurrence. A job whose claim or record failed gets a null
+   * result and leaves the others alone; every write is waited for before this returns.
+   */
+  public AcceptedBatch createAllIdempotent(List<Job> fresh) {
+    int n = fresh.size();
+    Map<String, Integer> firstOfKey = new java.util.HashMap<>();
+    int[] sameAs = new int[n];
+    List<CompletableFuture<String>> claims = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Job job = fresh.get(i);
+      String key = requestKey(job.getOwner(), job.getSpec().getRequestId());
+      Integer first = firstOfKey.putIfAbsent(key, i);
+      sameAs[i] = first == null ? i : first;
+      claims.add(first == null ? putIfAbsentAsync(requests, key, job.getJobId()) : null);
+    }
+    RuntimeException failure = null;
+    Job[] candidates = new Job[n];
+    List<CompletableFuture<StoredJob>> records = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      CompletableFuture<StoredJob> record = null;
+      if (sameAs[i] == i) {
+        try {
+          String existing = claims.get(i).join();
+          Job job = fresh.get(i);
+          candidates[i] = existing == null ? job : job.toBuilder().setJobId(existing).build();
+          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encode(candidates[i]));
+        } catch (java.util.concurrent.CompletionException e) {
+          failure = failure != null ? failure : unwrap(e);
+        }
+      }
+      records.add(record);
+    }
+    Accepted[] results = new Accepted[n];
+    for (int i = 0; i < n; i++) {
+      if (records.get(i) == null) {
+        continue;
+      }
+      try {
+        StoredJob previous = records.get(i).join();
+        if (previous != null) {
+          results[i] = new Accepted(decode(previous), false);
+        } else {
+          results[i] = new Accepted(candidates[i], true);
+          onChange.accept(candidates[i]);
+          onTransition.accept(null, candidates[i]);
+        }
+      } catch (java.util.concurrent.CompletionException e) {
+        failure = failure != null ? failure : unwrap(e);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (sameAs[i] != i && results[sameAs[i]] != null) {
+        results[i] = new Accepted(results[sameAs[i]].job(), false);
+      }
+    }
+    return new AcceptedBatch(java.util.Arrays.asList(results), failure);
+  }
+
+  /**
+   * {@code putIfAbsent} without waiting. The member's own map proxy has it (Hazelcast 5.3 leaves it
+   * out of the {@link IMap} interface); any other proxy answers synchronously.
+   */
+  private static <V> CompletableFuture<V> putIfAbsentAsync(IMap<String, V> map, String key, V value) {
+    if (map instanceof com.hazelcast.map.impl.proxy.MapProxyImpl<String, V> proxy) {
+      return proxy.putIfAbsentAsync(key, value).toCompletableFuture();
+    }
+    try {
+      return CompletableFuture.completedFuture(map.putIfAbsent(key, value));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static RuntimeException unwrap(java.util.concurrent.CompletionException e) {
+    return e.getCause() instanceof RuntimeException r ? r : e;
   }
 
   /** An array job as accepted, with the instances this call stored (empty when they all existed). */
