@@ -93,14 +93,34 @@ public final class FleetMonitor implements AutoCloseable {
     return done.future();
   }
 
+  /**
+   * Counts the jobs in every state. Ended jobs (every job ever run, never deleted) are counted only
+   * every {@value #ENDED_COUNT_EVERY}th time: a count costs the partition threads a pass over every
+   * matching job, so counting a growing history every couple of seconds would slow every job write
+   * as the history grows. The counts of live states (blocked, queued, assigned, running) are fresh.
+   */
   private FleetFigures aggregate(FleetSnapshot snapshot) {
-    long[] byState = new long[FleetFigures.JOB_STATES + 1];
+    boolean ended = aggregations++ % ENDED_COUNT_EVERY == 0;
+    long[] byState = endedCounts.clone();
     for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
-      Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
-      byState[s] = n == null ? 0 : n;
+      io.hearth.api.v1.JobState state = io.hearth.api.v1.JobState.forNumber(s);
+      if (state != null && (ended || !io.hearth.scheduler.job.JobLifecycle.isTerminal(state))) {
+        Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
+        byState[s] = n == null ? 0 : n;
+      }
+    }
+    if (ended) {
+      endedCounts = byState;
     }
     return FleetFigures.of(snapshot, byState, hz.getCluster().getMembers().size());
   }
+
+  /** How often, in aggregations, the ended jobs are counted again. */
+  static final int ENDED_COUNT_EVERY = 15;
+  /** Aggregations so far; only the one worker running an aggregation touches it (one at a time). */
+  private long aggregations;
+  /** The last counts with the ended states counted (live states are counted each time anyway). */
+  private long[] endedCounts = new long[FleetFigures.JOB_STATES + 1];
 
   @Override
   public void close() {
