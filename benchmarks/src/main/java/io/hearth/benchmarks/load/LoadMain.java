@@ -357,7 +357,8 @@ public final class LoadMain {
 
   private static final AtomicLong REQUESTS = new AtomicLong();
 
-  static JobSpec spec(String requestId) {
+  /** The spec every load job carries: one core, 256 MiB, on demand, runs {@code true} once. */
+  public static JobSpec spec(String requestId) {
     return JobSpec.newBuilder()
         .setRequestId(requestId)
         .setName("load")
