@@ -52,7 +52,7 @@ public record LoadOptions(
     HELP.put("--job-ms", "how long a simulated job 'runs' before the node reports SUCCEEDED, 0..600000 (default 0)");
     HELP.put("--jfr", "record the scheduler with JFR (profile settings) over the two throughput phases and summarise its CPU samples, true|false (default false)");
     HELP.put("--scheduler-heap-mb", "scheduler -Xmx in MiB, 256..65536 (default 2048)");
-    HELP.put("--scheduler-gc", "scheduler's garbage collector, g1|zgc|shenandoah (default g1, the JVM's own default)");
+    HELP.put("--scheduler-gc", "scheduler's garbage collector, g1|zgc|shenandoah (default g1, with the 10 ms pause target of the scheduler image)");
     HELP.put("--skip-echo", "true to skip the echo ceilings, true|false (default false)");
     HELP.put("--members", "scheduler members in one cluster (store folder shared; tenants and nodes spread over them), 1..3 (default 1)");
     HELP.put("--scheduler-jar", "shaded scheduler jar (default scheduler/target/hearth-scheduler-all.jar)");

@@ -66,11 +66,12 @@ final class SchedulerProcess implements AutoCloseable {
     }
   }
 
+  /** The collector's flags; G1 with the 10 ms pause target the scheduler image and chart set. */
   private static String gcFlag(String gc) {
     return switch (gc) {
       case "zgc" -> "-XX:+UseZGC ";
       case "shenandoah" -> "-XX:+UseShenandoahGC ";
-      default -> "";
+      default -> "-XX:MaxGCPauseMillis=10 ";
     };
   }
 
