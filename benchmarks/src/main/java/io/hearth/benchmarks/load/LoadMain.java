@@ -171,6 +171,10 @@ public final class LoadMain {
       }
 
       double rate = Math.max(1, o.latencyFraction() * unary.placedPerSecond());
+      // The batch phase leaves tens of thousands of jobs finishing and being followed up, and the
+      // collector cleaning up after them: the latency at half the peak is that of a settled
+      // scheduler, so it waits (bounded) until the scheduler's CPU is back near its idle figure.
+      Settled settled = settle(scheduler, cpu1 + SETTLED_ABOVE_IDLE, SETTLE_MAX_SECONDS);
       System.out.printf("latency at %.0f submissions/s ...%n", rate);
       // Steady state: the same rate for a few seconds first, its latencies discarded (the earlier
       // phases' jobs are still reporting and being followed up when their last one is assigned).
@@ -182,7 +186,8 @@ public final class LoadMain {
       String pacedName = String.format("submit -> assigned at %.0f %% of the unary peak (%,.0f /s offered, %,.0f /s accepted)",
           100 * o.latencyFraction(), rate, paced.run().opsPerSecond());
       report.row(pacedName, LoadReport.percentiles(paced.assign()), "open loop, from each call's due time to the node receiving the Assignment,"
-          + String.format(" after %.0f s at the same rate whose latencies are discarded; ", warmSeconds) + paced.placedNote());
+          + String.format(" after %.0f s at the same rate whose latencies are discarded; ", warmSeconds) + settled.note(SETTLED_ABOVE_IDLE)
+          + "; " + paced.placedNote());
       report.row("unary SubmitJob response at that rate", LoadReport.percentiles(paced.run().latencyMicros()), "from the due time");
 
       report.row("node streams", String.format("%,d telemetry reports, %d disconnects, %d refused reports",
@@ -407,6 +412,31 @@ public final class LoadMain {
     return String.format("%d in flight over %d connections, %,d calls in %.1f s, %d failed%s; call latency %s", inFlight, connections,
         r.calls(), r.elapsedNanos() / 1e9, r.failedCalls(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")",
         LoadReport.percentiles(r.latencyMicros()));
+  }
+
+  /** How far above its idle CPU (cores) the scheduler may be for the latency phase to begin. */
+  static final double SETTLED_ABOVE_IDLE = 0.2;
+  static final int SETTLE_MAX_SECONDS = 60;
+
+  /** How long the scheduler took to settle, and its CPU over the last second waited. */
+  record Settled(double seconds, double lastCores, boolean settled) {
+    String note(double above) {
+      return String.format("begun once the scheduler's CPU over one second was within %.0f %% of a core of its idle figure: "
+          + "%.1f %% after %.0f s%s", 100 * above, 100 * lastCores, seconds, settled ? "" : " (not settled: the wait is bounded)");
+    }
+  }
+
+  /** Waits, at most {@code maxSeconds}, until the scheduler's CPU over one second is at most {@code cores}. */
+  static Settled settle(SchedulerCluster s, double cores, int maxSeconds) throws Exception {
+    long t0 = System.nanoTime();
+    double last;
+    do {
+      last = idleCpu(s, 1);
+      if (last <= cores) {
+        return new Settled((System.nanoTime() - t0) / 1e9, last, true);
+      }
+    } while (System.nanoTime() - t0 < maxSeconds * 1_000_000_000L);
+    return new Settled((System.nanoTime() - t0) / 1e9, last, false);
   }
 
   /** The scheduler's CPU over {@code seconds} with no calls, as a fraction of one core. */
