@@ -8,6 +8,7 @@ import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobState;
+import io.hearth.scheduler.job.JobLifecycle;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -121,6 +122,7 @@ public final class JobStore {
     }
     RuntimeException failure = null;
     Job[] candidates = new Job[n];
+    StoredJob[] encoded = new StoredJob[n];
     List<CompletableFuture<StoredJob>> records = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       CompletableFuture<StoredJob> record = null;
@@ -129,7 +131,8 @@ public final class JobStore {
           String existing = claims.get(i).join();
           Job job = fresh.get(i);
           candidates[i] = existing == null ? job : job.toBuilder().setJobId(existing).build();
-          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encode(candidates[i]));
+          encoded[i] = encode(candidates[i]);
+          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encoded[i]);
         } catch (java.util.concurrent.CompletionException e) {
           failure = failure != null ? failure : unwrap(e);
         }
@@ -147,6 +150,7 @@ public final class JobStore {
           results[i] = new Accepted(decode(previous), false);
         } else {
           results[i] = new Accepted(candidates[i], true);
+          remember(candidates[i].getJobId(), encoded[i], candidates[i]);
           onChange.accept(candidates[i]);
           onTransition.accept(null, candidates[i]);
         }
@@ -237,23 +241,67 @@ public final class JobStore {
    * change, or null when the job does not exist or nothing changed.
    */
   public Job update(String jobId, UnaryOperator<Job> change) {
+    Written known = written.get(jobId);
     for (int i = 0; i < MAX_CAS_RETRIES; i++) {
-      StoredJob old = jobs.get(jobId);
-      if (old == null) {
-        return null;
+      StoredJob old;
+      Job before;
+      if (known != null) {
+        // What this member wrote last: most likely still current (the compare-and-set checks).
+        old = known.stored();
+        before = known.job();
+      } else {
+        old = jobs.get(jobId);
+        if (old == null) {
+          return null;
+        }
+        before = decode(old);
       }
-      Job before = decode(old);
       Job after = change.apply(before);
       if (after == null || after == before) {
+        if (known != null) {
+          // Declined on a copy that may be stale: decide again on the current record.
+          written.remove(jobId, known);
+          known = null;
+          continue;
+        }
         return null;
       }
-      if (jobs.replace(jobId, old, encode(after))) {
+      StoredJob stored = encode(after);
+      if (jobs.replace(jobId, old, stored)) {
+        remember(jobId, stored, after);
         onChange.accept(after);
         onTransition.accept(before, after);
         return after;
       }
+      if (known != null) {
+        written.remove(jobId, known);
+        known = null;
+      }
     }
     throw new IllegalStateException("job " + jobId + " changed " + MAX_CAS_RETRIES + " times during one update");
+  }
+
+  /** A record as this member last wrote it, with the job it holds. */
+  private record Written(StoredJob stored, Job job) {}
+
+  /**
+   * The last record this member wrote of each job that has not ended, so that the next change of
+   * the job (the placer's assignment, the node's reports) need not read it back: the
+   * compare-and-set still checks it is current, and a stale copy costs one failed attempt. Bounded:
+   * emptied when it outgrows {@value #MAX_WRITTEN} jobs (jobs that others ended stay until then).
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Written> written = new java.util.concurrent.ConcurrentHashMap<>();
+  static final int MAX_WRITTEN = 200_000;
+
+  private void remember(String jobId, StoredJob stored, Job job) {
+    if (JobLifecycle.isTerminal(job.getState())) {
+      written.remove(jobId);
+      return;
+    }
+    if (written.size() >= MAX_WRITTEN) {
+      written.clear();
+    }
+    written.put(jobId, new Written(stored, job));
   }
 
   /**

@@ -107,4 +107,31 @@ class JobStoreTest {
     assertThat(store.get("job-reserved").getSpec().getRequestId()).isEqualTo("r-9");
     assertThat(durable.countJobs()).isEqualTo(50);
   }
+
+  /**
+   * An update starts from the copy this member wrote last, not a read: when another member changed
+   * the job since, the compare-and-set fails and the change is decided again on the current record,
+   * whether the stale copy would have taken the change or declined it.
+   */
+  @Test
+  void anUpdateDecidesOnTheCurrentRecordWhenAnotherMemberChangedTheJob() {
+    Job job = store.createIdempotent(fresh("tenant/acme", "r-1")).job();
+    String id = job.getJobId();
+    com.hazelcast.map.IMap<String, StoredJob> map = hz.getMap(HazelcastConfigs.JOBS_MAP);
+
+    // Another member assigns it: this member's copy still says QUEUED, and would take the change.
+    Job elsewhere = JobLifecycle.assign(job, "node-b", 7, Instant.now());
+    map.put(id, JobStore.encode(elsewhere));
+    assertThat(store.update(id, j -> JobLifecycle.assign(j, "node-a", 8, Instant.now()))).isNull();
+    assertThat(store.get(id).getAttempts(0).getNodeId()).isEqualTo("node-b");
+
+    // This member's copy says ASSIGNED (read just now); another member requeues the job: a change
+    // that the stale copy declines is applied to the current, queued, record.
+    Job requeued = elsewhere.toBuilder().setState(JobState.JOB_STATE_QUEUED).build();
+    map.put(id, JobStore.encode(requeued));
+    Job after = store.update(id, j -> JobLifecycle.assign(j, "node-a", 9, Instant.now()));
+    assertThat(after).isNotNull();
+    assertThat(store.get(id)).isEqualTo(after);
+    assertThat(after.getAttempts(after.getAttemptsCount() - 1).getNodeId()).isEqualTo("node-a");
+  }
 }
