@@ -122,7 +122,6 @@ public final class JobStore {
     }
     RuntimeException failure = null;
     Job[] candidates = new Job[n];
-    StoredJob[] encoded = new StoredJob[n];
     List<CompletableFuture<StoredJob>> records = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       CompletableFuture<StoredJob> record = null;
@@ -131,8 +130,7 @@ public final class JobStore {
           String existing = claims.get(i).join();
           Job job = fresh.get(i);
           candidates[i] = existing == null ? job : job.toBuilder().setJobId(existing).build();
-          encoded[i] = encode(candidates[i]);
-          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encoded[i]);
+          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encode(candidates[i]));
         } catch (java.util.concurrent.CompletionException e) {
           failure = failure != null ? failure : unwrap(e);
         }
@@ -150,7 +148,6 @@ public final class JobStore {
           results[i] = new Accepted(decode(previous), false);
         } else {
           results[i] = new Accepted(candidates[i], true);
-          remember(candidates[i].getJobId(), encoded[i], candidates[i]);
           onChange.accept(candidates[i]);
           onTransition.accept(null, candidates[i]);
         }
@@ -241,14 +238,14 @@ public final class JobStore {
    * change, or null when the job does not exist or nothing changed.
    */
   public Job update(String jobId, UnaryOperator<Job> change) {
-    Written known = written.get(jobId);
+    StoredJob known = written.get(jobId);
     for (int i = 0; i < MAX_CAS_RETRIES; i++) {
       StoredJob old;
       Job before;
       if (known != null) {
         // What this member wrote last: most likely still current (the compare-and-set checks).
-        old = known.stored();
-        before = known.job();
+        old = known;
+        before = decode(old);
       } else {
         old = jobs.get(jobId);
         if (old == null) {
@@ -281,17 +278,15 @@ public final class JobStore {
     throw new IllegalStateException("job " + jobId + " changed " + MAX_CAS_RETRIES + " times during one update");
   }
 
-  /** A record as this member last wrote it, with the job it holds. */
-  private record Written(StoredJob stored, Job job) {}
-
   /**
-   * The last record this member wrote of each job that has not ended, so that the next change of
-   * the job (the placer's assignment, the node's reports) need not read it back: the
-   * compare-and-set still checks it is current, and a stale copy costs one failed attempt. Bounded:
-   * emptied when it outgrows {@value #MAX_WRITTEN} jobs (jobs that others ended stay until then).
+   * The last record this member wrote of each job it changed since it was accepted and that has not
+   * ended (assigned and running jobs, about as many as the fleet runs at once), so that the next
+   * change (the node's reports) need not read it back: the compare-and-set still checks it is
+   * current, and a stale copy costs one failed attempt. Bounded: emptied when it outgrows
+   * {@value #MAX_WRITTEN} jobs (about 30 MB; jobs that other members ended stay until then).
    */
-  private final java.util.concurrent.ConcurrentHashMap<String, Written> written = new java.util.concurrent.ConcurrentHashMap<>();
-  static final int MAX_WRITTEN = 200_000;
+  private final java.util.concurrent.ConcurrentHashMap<String, StoredJob> written = new java.util.concurrent.ConcurrentHashMap<>();
+  static final int MAX_WRITTEN = 50_000;
 
   private void remember(String jobId, StoredJob stored, Job job) {
     if (JobLifecycle.isTerminal(job.getState())) {
@@ -301,7 +296,7 @@ public final class JobStore {
     if (written.size() >= MAX_WRITTEN) {
       written.clear();
     }
-    written.put(jobId, new Written(stored, job));
+    written.put(jobId, stored);
   }
 
   /**

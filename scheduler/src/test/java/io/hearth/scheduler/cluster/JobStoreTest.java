@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,27 +112,29 @@ class JobStoreTest {
   /**
    * An update starts from the copy this member wrote last, not a read: when another member changed
    * the job since, the compare-and-set fails and the change is decided again on the current record,
-   * whether the stale copy would have taken the change or declined it.
+   * whether the stale copy would have declined the change or taken it.
    */
   @Test
   void anUpdateDecidesOnTheCurrentRecordWhenAnotherMemberChangedTheJob() {
-    Job job = store.createIdempotent(fresh("tenant/acme", "r-1")).job();
-    String id = job.getJobId();
+    String id = store.createIdempotent(fresh("tenant/acme", "r-1")).job().getJobId();
     com.hazelcast.map.IMap<String, StoredJob> map = hz.getMap(HazelcastConfigs.JOBS_MAP);
+    Job mine = store.update(id, j -> JobLifecycle.assign(j, "node-a", 7, Instant.now()));
 
-    // Another member assigns it: this member's copy still says QUEUED, and would take the change.
-    Job elsewhere = JobLifecycle.assign(job, "node-b", 7, Instant.now());
+    // Another member requeues it: this member's copy (ASSIGNED) declines an assignment, the current
+    // record (QUEUED) takes it.
+    map.put(id, JobStore.encode(mine.toBuilder().setState(JobState.JOB_STATE_QUEUED).build()));
+    Job again = store.update(id, j -> JobLifecycle.assign(j, "node-a", 9, Instant.now()));
+    assertThat(again).isNotNull();
+    assertThat(again.getAttemptsCount()).isEqualTo(2);
+    assertThat(store.get(id)).isEqualTo(again);
+
+    // Another member gives the job to node-b: this member's copy (on node-a) would take node-a's
+    // report, the current record refuses it.
+    Job elsewhere = JobLifecycle.assign(again.toBuilder().setState(JobState.JOB_STATE_QUEUED).build(), "node-b", 11, Instant.now());
     map.put(id, JobStore.encode(elsewhere));
-    assertThat(store.update(id, j -> JobLifecycle.assign(j, "node-a", 8, Instant.now()))).isNull();
-    assertThat(store.get(id).getAttempts(0).getNodeId()).isEqualTo("node-b");
-
-    // This member's copy says ASSIGNED (read just now); another member requeues the job: a change
-    // that the stale copy declines is applied to the current, queued, record.
-    Job requeued = elsewhere.toBuilder().setState(JobState.JOB_STATE_QUEUED).build();
-    map.put(id, JobStore.encode(requeued));
-    Job after = store.update(id, j -> JobLifecycle.assign(j, "node-a", 9, Instant.now()));
-    assertThat(after).isNotNull();
-    assertThat(store.get(id)).isEqualTo(after);
-    assertThat(after.getAttempts(after.getAttemptsCount() - 1).getNodeId()).isEqualTo("node-a");
+    UnaryOperator<Job> runningOnA = j -> j.getAttempts(j.getAttemptsCount() - 1).getNodeId().equals("node-a")
+        ? j.toBuilder().setState(JobState.JOB_STATE_RUNNING).build() : null;
+    assertThat(store.update(id, runningOnA)).isNull();
+    assertThat(store.get(id)).isEqualTo(elsewhere);
   }
 }
