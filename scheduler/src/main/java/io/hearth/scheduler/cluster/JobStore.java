@@ -10,11 +10,15 @@ import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobState;
 import io.hearth.scheduler.job.JobLifecycle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -110,7 +114,7 @@ public final class JobStore {
    */
   public AcceptedBatch createAllIdempotent(List<Job> fresh) {
     int n = fresh.size();
-    Map<String, Integer> firstOfKey = new java.util.HashMap<>();
+    Map<String, Integer> firstOfKey = new HashMap<>();
     int[] sameAs = new int[n];
     List<CompletableFuture<String>> claims = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -131,7 +135,7 @@ public final class JobStore {
           Job job = fresh.get(i);
           candidates[i] = existing == null ? job : job.toBuilder().setJobId(existing).build();
           record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encode(candidates[i]));
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
           failure = failure != null ? failure : unwrap(e);
         }
       }
@@ -151,7 +155,7 @@ public final class JobStore {
           onChange.accept(candidates[i]);
           onTransition.accept(null, candidates[i]);
         }
-      } catch (java.util.concurrent.CompletionException e) {
+      } catch (CompletionException e) {
         failure = failure != null ? failure : unwrap(e);
       }
     }
@@ -160,7 +164,7 @@ public final class JobStore {
         results[i] = new Accepted(results[sameAs[i]].job(), false);
       }
     }
-    return new AcceptedBatch(java.util.Arrays.asList(results), failure);
+    return new AcceptedBatch(Arrays.asList(results), failure);
   }
 
   /**
@@ -178,7 +182,7 @@ public final class JobStore {
     }
   }
 
-  private static RuntimeException unwrap(java.util.concurrent.CompletionException e) {
+  private static RuntimeException unwrap(CompletionException e) {
     return e.getCause() instanceof RuntimeException r ? r : e;
   }
 
@@ -220,7 +224,7 @@ public final class JobStore {
 
   /** The jobs with these ids that exist. */
   public Map<String, Job> getAll(java.util.Set<String> jobIds) {
-    Map<String, Job> out = new java.util.HashMap<>();
+    Map<String, Job> out = new HashMap<>();
     for (Map.Entry<String, StoredJob> e : jobs.getAll(jobIds).entrySet()) {
       out.put(e.getKey(), decode(e.getValue()));
     }
@@ -240,19 +244,12 @@ public final class JobStore {
   public Job update(String jobId, UnaryOperator<Job> change) {
     StoredJob known = written.get(jobId);
     for (int i = 0; i < MAX_CAS_RETRIES; i++) {
-      StoredJob old;
-      Job before;
-      if (known != null) {
-        // What this member wrote last: most likely still current (the compare-and-set checks).
-        old = known;
-        before = decode(old);
-      } else {
-        old = jobs.get(jobId);
-        if (old == null) {
-          return null;
-        }
-        before = decode(old);
+      // What this member wrote last is most likely still current (the compare-and-set checks).
+      StoredJob old = known != null ? known : jobs.get(jobId);
+      if (old == null) {
+        return null;
       }
+      Job before = decode(old);
       Job after = change.apply(before);
       if (after == null || after == before) {
         if (known != null) {
@@ -285,7 +282,7 @@ public final class JobStore {
    * current, and a stale copy costs one failed attempt. Bounded: emptied when it outgrows
    * {@value #MAX_WRITTEN} jobs (about 30 MB; jobs that other members ended stay until then).
    */
-  private final java.util.concurrent.ConcurrentHashMap<String, StoredJob> written = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, StoredJob> written = new ConcurrentHashMap<>();
   static final int MAX_WRITTEN = 50_000;
 
   private void remember(String jobId, StoredJob stored, Job job) {
