@@ -21,9 +21,8 @@ import org.slf4j.LoggerFactory;
  * most the sink's linger while fewer than {@value #LINGER_BELOW_ROWS} wait) and writes it in one go
  * through its {@link Sink}, so concurrent changes share a commit instead of paying one each. Changes
  * that arrive while a batch is written form the next one, so batches grow with the load even
- * without lingering. A
- * batch that fails is retried change by change, so one bad row fails only its own call; a failure
- * that says the store cannot be reached fails the whole batch at once.
+ * without lingering. A batch that fails is retried change by change, so one bad row fails only its
+ * own call; a failure that says the store cannot be reached fails the whole batch at once.
  *
  * <p>A change is either taken by the writer or given up by its caller, never both: a caller that
  * stopped waiting has told Hazelcast its change failed (the map kept the old value), so writing the

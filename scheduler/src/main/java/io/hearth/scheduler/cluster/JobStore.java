@@ -39,6 +39,15 @@ public final class JobStore {
   private final FlakeIdGenerator jobIds;
   private final FlakeIdGenerator tokens;
   private final Consumer<Job> onChange;
+  /**
+   * The last record this member wrote of each job it changed since it was accepted and that has not
+   * ended (assigned and running jobs, about as many as the fleet runs at once), so that the next
+   * change (the node's reports) need not read it back: the compare-and-set still checks it is
+   * current, and a stale copy costs one failed attempt. Bounded: emptied when it outgrows
+   * {@value #MAX_WRITTEN} jobs (about 30 MB; jobs that other members ended stay until then).
+   */
+  private final ConcurrentHashMap<String, StoredJob> written = new ConcurrentHashMap<>();
+  static final int MAX_WRITTEN = 50_000;
   /** Told of every applied change with the record before it (null for a new job); set once at start. */
   private volatile BiConsumer<Job, Job> onTransition = (before, after) -> { };
 
@@ -274,16 +283,6 @@ public final class JobStore {
     }
     throw new IllegalStateException("job " + jobId + " changed " + MAX_CAS_RETRIES + " times during one update");
   }
-
-  /**
-   * The last record this member wrote of each job it changed since it was accepted and that has not
-   * ended (assigned and running jobs, about as many as the fleet runs at once), so that the next
-   * change (the node's reports) need not read it back: the compare-and-set still checks it is
-   * current, and a stale copy costs one failed attempt. Bounded: emptied when it outgrows
-   * {@value #MAX_WRITTEN} jobs (about 30 MB; jobs that other members ended stay until then).
-   */
-  private final ConcurrentHashMap<String, StoredJob> written = new ConcurrentHashMap<>();
-  static final int MAX_WRITTEN = 50_000;
 
   private void remember(String jobId, StoredJob stored, Job job) {
     if (JobLifecycle.isTerminal(job.getState())) {

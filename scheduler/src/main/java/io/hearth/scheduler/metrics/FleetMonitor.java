@@ -4,8 +4,10 @@ import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
+import io.hearth.api.v1.JobState;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.StoredJob;
+import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.FleetSnapshot;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Future;
@@ -39,6 +41,12 @@ public final class FleetMonitor implements AutoCloseable {
   private final long timer;
   private volatile FleetFigures latest = FleetFigures.EMPTY;
   private Future<FleetFigures> inFlight;
+  /** Aggregations so far (one runs at a time, on whichever worker thread; hence volatile). */
+  private volatile long aggregations;
+  /** The last counts with the ended states counted (live states are counted each time anyway). */
+  private volatile long[] endedCounts = new long[FleetFigures.JOB_STATES + 1];
+  /** How often, in aggregations, the ended jobs are counted again. */
+  static final int ENDED_COUNT_EVERY = 15;
 
   public FleetMonitor(Vertx vertx, io.hearth.scheduler.scheduling.ClusterPlacement placer, HazelcastInstance hz, Duration interval) {
     this.vertx = vertx;
@@ -100,11 +108,12 @@ public final class FleetMonitor implements AutoCloseable {
    * as the history grows. The counts of live states (blocked, queued, assigned, running) are fresh.
    */
   private FleetFigures aggregate(FleetSnapshot snapshot) {
-    boolean ended = aggregations++ % ENDED_COUNT_EVERY == 0;
+    boolean ended = aggregations % ENDED_COUNT_EVERY == 0;
+    aggregations++;
     long[] byState = endedCounts.clone();
     for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
-      io.hearth.api.v1.JobState state = io.hearth.api.v1.JobState.forNumber(s);
-      if (state != null && (ended || !io.hearth.scheduler.job.JobLifecycle.isTerminal(state))) {
+      JobState state = JobState.forNumber(s);
+      if (state != null && (ended || !JobLifecycle.isTerminal(state))) {
         Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
         byState[s] = n == null ? 0 : n;
       }
@@ -114,13 +123,6 @@ public final class FleetMonitor implements AutoCloseable {
     }
     return FleetFigures.of(snapshot, byState, hz.getCluster().getMembers().size());
   }
-
-  /** How often, in aggregations, the ended jobs are counted again. */
-  static final int ENDED_COUNT_EVERY = 15;
-  /** Aggregations so far; only the one worker running an aggregation touches it (one at a time). */
-  private long aggregations;
-  /** The last counts with the ended states counted (live states are counted each time anyway). */
-  private long[] endedCounts = new long[FleetFigures.JOB_STATES + 1];
 
   @Override
   public void close() {
