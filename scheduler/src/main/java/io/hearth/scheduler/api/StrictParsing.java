@@ -1,6 +1,9 @@
 package io.hearth.scheduler.api;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
 import io.grpc.Attributes;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.SecurityLevel;
@@ -11,10 +14,12 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -50,6 +55,7 @@ public final class StrictParsing {
     MethodDescriptor<Q, R> md = def.getMethodDescriptor();
     MethodDescriptor<byte[], R> raw = md.toBuilder(RawBytes.INSTANCE, md.getResponseMarshaller()).build();
     ServerCallHandler<Q, R> handler = def.getServerCallHandler();
+    Parser<Q> parser = parserOf(md);
     ServerCallHandler<byte[], R> parsing = (ServerCall<byte[], R> rawCall, Metadata headers) -> {
       final ServerCall<byte[], R> call = rawCall;
       final ServerCall.Listener<Q> delegate = handler.startCall(new Typed<Q, R>(call, md), headers);
@@ -63,8 +69,8 @@ public final class StrictParsing {
           }
           Q message;
           try {
-            message = md.parseRequest(new ByteArrayInputStream(bytes));
-          } catch (RuntimeException e) {
+            message = parser.parse(bytes);
+          } catch (RuntimeException | InvalidProtocolBufferException e) {
             refused = true;
             call.close(Status.INVALID_ARGUMENT.withDescription("request: not a valid "
                 + md.getBareMethodName() + " message (expected: its protobuf encoding)"), new Metadata());
@@ -97,6 +103,26 @@ public final class StrictParsing {
       };
     };
     return ServerMethodDefinition.create(raw, parsing);
+  }
+
+  /** Parses a request from its bytes. */
+  private interface Parser<Q> {
+    Q parse(byte[] bytes) throws InvalidProtocolBufferException;
+  }
+
+  /**
+   * Straight from the bytes with the message's own protobuf parser where the marshaller names its
+   * prototype (every generated service does): going through an InputStream cost a 4 KiB buffer per
+   * message, a tenth of everything the scheduler allocated under load.
+   */
+  @SuppressWarnings("unchecked")
+  private static <Q> Parser<Q> parserOf(MethodDescriptor<Q, ?> md) {
+    if (md.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<Q> pm
+        && pm.getMessagePrototype() instanceof MessageLite prototype) {
+      com.google.protobuf.Parser<? extends MessageLite> parser = prototype.getParserForType();
+      return bytes -> (Q) parser.parseFrom(bytes);
+    }
+    return bytes -> md.parseRequest(new ByteArrayInputStream(bytes));
   }
 
   /** The call as the service expects it: typed requests, everything else passed through. */
@@ -132,9 +158,30 @@ public final class StrictParsing {
       return new ByteArrayInputStream(value);
     }
 
+    /**
+     * grpc-java's message streams know their length: the bytes are read into an array of exactly
+     * that size (readAllBytes first allocates a 16 KiB buffer, then copies).
+     */
     @Override
     public byte[] parse(InputStream stream) {
       try {
+        if (stream instanceof KnownLength) {
+          byte[] bytes = new byte[stream.available()];
+          int n = stream.readNBytes(bytes, 0, bytes.length);
+          if (n < bytes.length) {
+            return Arrays.copyOf(bytes, n);
+          }
+          int next = stream.read();
+          if (next == -1) {
+            return bytes;
+          }
+          // Longer than it said: take all there is.
+          ByteArrayOutputStream all = new ByteArrayOutputStream();
+          all.write(bytes);
+          all.write(next);
+          stream.transferTo(all);
+          return all.toByteArray();
+        }
         return stream.readAllBytes();
       } catch (IOException e) {
         throw new UncheckedIOException(e);

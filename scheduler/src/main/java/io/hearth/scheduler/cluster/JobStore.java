@@ -14,8 +14,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -208,11 +210,11 @@ public final class JobStore {
     Accepted accepted = createIdempotent(array);
     Job stored = accepted.job();
     List<Job> instances = instancesOf.apply(stored);
-    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    Set<String> ids = new java.util.LinkedHashSet<>();
     for (Job j : instances) {
       ids.add(j.getJobId());
     }
-    java.util.Set<String> existing = accepted.created() ? java.util.Set.of() : jobs.getAll(ids).keySet();
+    Set<String> existing = accepted.created() ? Set.of() : jobs.getAll(ids).keySet();
     Map<String, StoredJob> missing = new java.util.LinkedHashMap<>();
     List<Job> created = new ArrayList<>();
     for (Job j : instances) {
@@ -232,7 +234,7 @@ public final class JobStore {
   }
 
   /** The jobs with these ids that exist. */
-  public Map<String, Job> getAll(java.util.Set<String> jobIds) {
+  public Map<String, Job> getAll(Set<String> jobIds) {
     Map<String, Job> out = new HashMap<>();
     for (Map.Entry<String, StoredJob> e : jobs.getAll(jobIds).entrySet()) {
       out.put(e.getKey(), decode(e.getValue()));
@@ -339,6 +341,14 @@ public final class JobStore {
       }
     }
     return out;
+  }
+
+  /**
+   * The ids of the jobs in {@code state}, any owner, in no order: read through the state index
+   * without copying or decoding a single record (a safety net's look at a large queue).
+   */
+  public Set<String> idsInState(JobState state) {
+    return new HashSet<>(jobs.keySet(Predicates.equal("state", state.getNumber())));
   }
 
   /** Every job in one of these states, any owner (used to rebuild the queue and to sweep). */

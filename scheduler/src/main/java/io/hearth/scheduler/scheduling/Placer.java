@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -257,28 +258,36 @@ public final class Placer implements AutoCloseable {
 
   // ---------------------------------------------------------------- calls from other threads
 
-  /** Re-reads the QUEUED jobs of the cluster state: a safety net for notices lost in a failover. */
   /**
-   * Looks for QUEUED jobs this placer does not know (a notice lost in a failover). The query runs on
-   * a writer thread, not here: with a backlog it reads and decodes every queued job, which held
-   * placement for as long. A job found here that is placed meanwhile is not placed twice: its
-   * QUEUED -> ASSIGNED write finds it assigned.
+   * Looks for QUEUED jobs this placer does not know (a notice lost in a failover). It reads the ids
+   * of the queued jobs only, off this thread (during a backlog there are tens of thousands), picks
+   * here the ones not queued here, and reads and decodes just those. A job found here that is
+   * placed meanwhile is not placed twice: its QUEUED -> ASSIGNED write finds it assigned.
    */
   public void rescanQueued() {
     writers.execute(() -> guarded("queue rescan", () -> {
-      List<Job> queued = store.inStates(List.of(JobState.JOB_STATE_QUEUED));
+      Set<String> queued = store.idsInState(JobState.JOB_STATE_QUEUED);
       execute(() -> {
-        int n = 0;
-        for (Job j : queued) {
-          if (!pendingById.containsKey(j.getJobId())) {
-            enqueue(j);
-            n++;
-          }
+        queued.removeAll(pendingById.keySet());
+        if (queued.isEmpty()) {
+          return;
         }
-        if (n > 0) {
-          LOG.debug("queue rescan found {} jobs not yet queued here", n);
-          runCycle();
-        }
+        writers.execute(() -> guarded("queue rescan", () -> {
+          Collection<Job> missed = store.getAll(queued).values();
+          execute(() -> {
+            int n = 0;
+            for (Job j : missed) {
+              if (!pendingById.containsKey(j.getJobId()) && j.getState() == JobState.JOB_STATE_QUEUED) {
+                enqueue(j);
+                n++;
+              }
+            }
+            if (n > 0) {
+              LOG.info("queue rescan found {} queued jobs this placer had not been told of", n);
+              runCycle();
+            }
+          });
+        }));
       });
     }));
   }

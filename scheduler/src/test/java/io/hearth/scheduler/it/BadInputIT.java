@@ -185,6 +185,50 @@ class BadInputIT {
   }
 
   @Test
+  void concurrentCallsWithOneRequestIdMakeOneJobAndTheOthersEachTheirOwn() throws Exception {
+    // Concurrent unary calls are accepted in shared batches: a request id must still stand for one
+    // job whether its repeats land in the same batch or in another.
+    int calls = 96;
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(32);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<java.util.concurrent.Future<SubmitJobResponse>> same = new java.util.ArrayList<>();
+      java.util.List<java.util.concurrent.Future<SubmitJobResponse>> own = new java.util.ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        String requestId = i % 2 == 0 ? "burst-shared" : "burst-" + i;
+        var result = callers.submit(() -> {
+          go.await();
+          return acme.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec(requestId, "true")).build());
+        });
+        (i % 2 == 0 ? same : own).add(result);
+      }
+      go.countDown();
+      java.util.Set<String> sharedIds = new java.util.HashSet<>();
+      int created = 0;
+      for (var f : same) {
+        SubmitJobResponse r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        sharedIds.add(r.getJob().getJobId());
+        created += r.getCreated() ? 1 : 0;
+      }
+      assertThat(sharedIds).hasSize(1);
+      assertThat(created).isEqualTo(1);
+      java.util.Set<String> ownIds = new java.util.HashSet<>();
+      for (var f : own) {
+        SubmitJobResponse r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.getCreated()).isTrue();
+        ownIds.add(r.getJob().getJobId());
+      }
+      assertThat(ownIds).hasSize(calls / 2).doesNotContainAnyElementsOf(sharedIds);
+      for (String id : ownIds) {
+        assertThat(acme.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getSpec().getRequestId())
+            .startsWith("burst-");
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void callsWithoutIdentityAreUnauthenticatedAndNodesCannotSubmit() {
     var anonymous = JobServiceGrpc.newBlockingStub(hearth.newChannel(
         TestScheduler.credentials(null, null, TestScheduler.CA.certificatePem())));

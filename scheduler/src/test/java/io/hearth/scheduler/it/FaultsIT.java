@@ -124,6 +124,22 @@ class FaultsIT {
   }
 
   @Test
+  void aQueuedJobThePlacerWasNeverToldOfIsFoundByTheLeadersQueueRescan() {
+    try (NodeAgent node = Agents.datacenter(hearth, "rescan-1", work, 2, "rescan-test")) {
+      // Stored as a member that died before it told the placer would leave it: QUEUED, unannounced.
+      var store = hearth.scheduler.store();
+      Job unannounced = io.hearth.scheduler.job.JobLifecycle.accepted(store.newJobId(), "acme",
+          TestScheduler.spec("never-announced", "true").addAllowedRegions("rescan-test").build(), java.time.Instant.now());
+      assertThat(store.createIdempotent(unannounced).created()).isTrue();
+      // The rescan runs every 10 s on the leader: within two of them the job has run.
+      await().atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> get(unannounced.getJobId()).getState() == JobState.JOB_STATE_SUCCEEDED);
+      assertThat(get(unannounced.getJobId()).getAttemptsList()).singleElement()
+          .satisfies(a -> assertThat(a.getNodeId()).isEqualTo("rescan-1"));
+    }
+  }
+
+  @Test
   void aJobThatFailsMaxAttemptsTimesEndsFailedWithEveryAttemptRecorded() {
     try (NodeAgent node = Agents.datacenter(hearth, "failing-1", work, 2, "fail-test")) {
       Job job = submit(TestScheduler.spec("always-fails", "sh", "-c", "echo boom >&2; exit 7")

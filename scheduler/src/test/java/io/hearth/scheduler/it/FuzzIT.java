@@ -1,6 +1,7 @@
 package io.hearth.scheduler.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
@@ -20,6 +21,7 @@ import io.hearth.api.v1.NodeMessage;
 import io.hearth.api.v1.SecretRef;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.api.v1.SubmitJobRequest;
+import io.hearth.api.v1.SubmitJobResponse;
 import io.hearth.api.v1.SubmitJobsRequest;
 import io.hearth.api.v1.Telemetry;
 import io.hearth.api.v1.AttemptUpdate;
@@ -266,6 +268,32 @@ class FuzzIT {
         .setSpec(TestScheduler.spec("after-fuzz", "true")).build()).getJob();
     assertThat(hearth.jobs("tenant/after").getJob(GetJobRequest.newBuilder().setJobId(after.getJobId()).build()).getOwner())
         .isEqualTo("after");
+  }
+
+  @Test
+  void bytesThatAreNoMessageAreRefusedNamingTheMessageAndAValidOneParsesWhole() {
+    ManagedChannel ch = hearth.channel("tenant/parser");
+    MethodDescriptor<byte[], byte[]> submit = method(SERVICE, "SubmitJob", MethodDescriptor.MethodType.UNARY);
+    // A length-delimited field whose length runs past the end.
+    byte[] truncated = {0x0a, 0x7f, 0x01};
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, submit, CallOptions.DEFAULT, truncated))
+        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription())
+              .isEqualTo("request: not a valid SubmitJob message (expected: its protobuf encoding)");
+        });
+    // A message larger than any buffer the parsing used to go through arrives whole.
+    String arg = "x".repeat(8_000);
+    JobSpec.Builder spec = TestScheduler.spec("parsed-whole", "echo", arg, arg, arg, arg, arg);
+    byte[] body = SubmitJobRequest.newBuilder().setSpec(spec).build().toByteArray();
+    SubmitJobResponse r;
+    try {
+      r = SubmitJobResponse.parseFrom(ClientCalls.blockingUnaryCall(ch, submit, CallOptions.DEFAULT, body));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(r.getCreated()).isTrue();
+    assertThat(r.getJob().getSpec().getWorkload().getArgvList()).hasSize(6).endsWith(arg, arg, arg, arg, arg);
   }
 
   /** What the owner controls of a job: all but the scheduler's own explanation of why it waits. */
