@@ -69,7 +69,7 @@ public class JobStoreBenchmark {
         "HEARTH_CLUSTER_PORT", "5851"));
     durable = DurableStore.open(options);
     hz = Hazelcast.newHazelcastInstance(HazelcastConfigs.build(options, durable));
-    store = new JobStore(hz, job -> { });
+    store = new JobStore(hz, (job, encoded) -> { });
   }
 
   @TearDown(Level.Trial)

@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,7 +39,7 @@ public final class JobStore {
   private final IMap<String, String> requests;
   private final FlakeIdGenerator jobIds;
   private final FlakeIdGenerator tokens;
-  private final Consumer<Job> onChange;
+  private final Changes onChange;
   /**
    * The last record this member wrote of each job it changed since it was accepted and that has not
    * ended (assigned and running jobs, about as many as the fleet runs at once), so that the next
@@ -53,7 +52,12 @@ public final class JobStore {
   /** Told of every applied change with the record before it (null for a new job); set once at start. */
   private volatile BiConsumer<Job, Job> onTransition = (before, after) -> { };
 
-  public JobStore(HazelcastInstance hz, Consumer<Job> onChange) {
+  /** Told of every applied change: the job after it, and its encoding as stored (not to be modified). */
+  public interface Changes {
+    void changed(Job after, byte[] encoded);
+  }
+
+  public JobStore(HazelcastInstance hz, Changes onChange) {
     this.jobs = hz.getMap(HazelcastConfigs.JOBS_MAP);
     this.requests = hz.getMap(HazelcastConfigs.REQUESTS_MAP);
     this.jobIds = hz.getFlakeIdGenerator(HazelcastConfigs.JOB_IDS);
@@ -137,6 +141,7 @@ public final class JobStore {
     }
     RuntimeException failure = null;
     Job[] candidates = new Job[n];
+    StoredJob[] encoded = new StoredJob[n];
     List<CompletableFuture<StoredJob>> records = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       CompletableFuture<StoredJob> record = null;
@@ -145,7 +150,8 @@ public final class JobStore {
           String existing = claims.get(i).join();
           Job job = fresh.get(i);
           candidates[i] = existing == null ? job : job.toBuilder().setJobId(existing).build();
-          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encode(candidates[i]));
+          encoded[i] = encode(candidates[i]);
+          record = putIfAbsentAsync(jobs, candidates[i].getJobId(), encoded[i]);
         } catch (CompletionException e) {
           failure = failure != null ? failure : unwrap(e);
         }
@@ -163,7 +169,7 @@ public final class JobStore {
           results[i] = new Accepted(decode(previous), false);
         } else {
           results[i] = new Accepted(candidates[i], true);
-          onChange.accept(candidates[i]);
+          onChange.changed(candidates[i], encoded[i].job());
           onTransition.accept(null, candidates[i]);
         }
       } catch (CompletionException e) {
@@ -226,7 +232,7 @@ public final class JobStore {
     if (!missing.isEmpty()) {
       jobs.putAll(missing);
       for (Job j : created) {
-        onChange.accept(j);
+        onChange.changed(j, missing.get(j.getJobId()).job());
         onTransition.accept(null, j);
       }
     }
@@ -274,7 +280,7 @@ public final class JobStore {
       StoredJob stored = encode(after);
       if (jobs.replace(jobId, old, stored)) {
         remember(jobId, stored, after);
-        onChange.accept(after);
+        onChange.changed(after, stored.job());
         onTransition.accept(before, after);
         return after;
       }

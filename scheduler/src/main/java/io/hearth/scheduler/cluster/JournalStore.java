@@ -433,22 +433,25 @@ final class JournalStore implements DurableStore {
 
     @Override
     public void write(List<GroupCommit.Row> rows) throws IOException {
-      List<byte[]> bodies = new ArrayList<>(rows.size());
+      List<Record> records = new ArrayList<>(rows.size());
       int total = 0;
       for (GroupCommit.Row row : rows) {
-        byte[] body = encode(row);
-        bodies.add(body);
-        total += HEADER + body.length;
+        Record r = Record.of(row);
+        records.add(r);
+        total += HEADER + r.size();
       }
       if (buffer == null || buffer.capacity() < total) {
         buffer = ByteBuffer.allocateDirect(Math.max(total, 1 << 20));
       }
       ByteBuffer batch = buffer.clear();
       CRC32C crc = new CRC32C();
-      for (byte[] body : bodies) {
+      for (Record r : records) {
+        int at = batch.position();
+        batch.putInt(MAGIC).putInt(r.size()).putInt(0);
+        r.writeTo(batch);
         crc.reset();
-        crc.update(body);
-        batch.putInt(MAGIC).putInt(body.length).putInt((int) crc.getValue()).put(body);
+        crc.update(batch.duplicate().position(at + HEADER).limit(batch.position()));
+        batch.putInt(at + 8, (int) crc.getValue());
       }
       batch.flip();
       // One write of a direct buffer is one write(2) on a file opened with O_APPEND: it lands
@@ -470,41 +473,56 @@ final class JournalStore implements DurableStore {
     }
   }
 
-  private static byte[] encode(GroupCommit.Row row) {
-    byte table = row.table().equals(TABLES[JOBS]) ? JOBS : REQUESTS;
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64);
-    java.io.DataOutputStream d = new java.io.DataOutputStream(bytes);
-    try {
-      d.writeByte(table);
-      writeString(d, row.key(), "key");
+  /**
+   * One record's body, written straight into the batch buffer: {@code [table][key]} then
+   * {@code [DELETE]}, or {@code [PUT]} and either {@code [owner][state][tier][job length][job]} or
+   * {@code [job id]}; strings as a 2-byte length and UTF-8.
+   */
+  private record Record(byte table, byte[] key, byte[] owner, StoredJob job, byte[] jobId, boolean delete) {
+
+    static Record of(GroupCommit.Row row) {
+      byte table = row.table().equals(TABLES[JOBS]) ? JOBS : REQUESTS;
+      byte[] key = utf8(row.key(), "key");
       if (row.value() == null) {
-        d.writeByte(DELETE);
-      } else {
-        d.writeByte(PUT);
-        if (row.value() instanceof StoredJob j) {
-          writeString(d, j.owner(), "owner");
-          d.writeInt(j.state());
-          d.writeInt(j.tier());
-          d.writeInt(j.job().length);
-          d.write(j.job());
-        } else {
-          writeString(d, (String) row.value(), "job id");
-        }
+        return new Record(table, key, null, null, null, true);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      if (row.value() instanceof StoredJob j) {
+        return new Record(table, key, utf8(j.owner(), "owner"), j, null, false);
+      }
+      return new Record(table, key, null, null, utf8((String) row.value(), "job id"), false);
     }
-    return bytes.toByteArray();
+
+    int size() {
+      int n = 1 + 2 + key.length + 1;
+      if (delete) {
+        return n;
+      }
+      return job != null ? n + 2 + owner.length + 4 + 4 + 4 + job.job().length : n + 2 + jobId.length;
+    }
+
+    void writeTo(ByteBuffer b) {
+      b.put(table).putShort((short) key.length).put(key);
+      if (delete) {
+        b.put(DELETE);
+        return;
+      }
+      b.put(PUT);
+      if (job != null) {
+        b.putShort((short) owner.length).put(owner).putInt(job.state()).putInt(job.tier())
+            .putInt(job.job().length).put(job.job());
+      } else {
+        b.putShort((short) jobId.length).put(jobId);
+      }
+    }
   }
 
-  private static void writeString(java.io.DataOutputStream d, String s, String what) throws IOException {
+  private static byte[] utf8(String s, String what) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     if (b.length > 0xFFFF) {
       throw new IllegalArgumentException("durable store journal: a " + what + " of " + b.length
           + " bytes (expected: at most 65535)");
     }
-    d.writeShort(b.length);
-    d.write(b);
+    return b;
   }
 
   // ------------------------------------------------------------------ the map stores

@@ -1,6 +1,8 @@
 package io.hearth.scheduler.scheduling;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.hearth.api.v1.Attempt;
 import io.hearth.api.v1.AttemptState;
@@ -11,6 +13,8 @@ import io.hearth.scheduler.job.JobLifecycle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,7 +56,12 @@ public final class JobEvents {
   }
 
   public void publish(Job job) {
-    byte[] event = JobEvent.newBuilder().setTime(JobLifecycle.timestamp(clock.instant())).setJob(job).build().toByteArray();
+    publish(job, job.toByteArray());
+  }
+
+  /** Publishes a change whose job is already encoded ({@code encoded}: its protobuf bytes), without encoding it again. */
+  public void publish(Job job, byte[] encoded) {
+    byte[] event = eventBytes(JobLifecycle.timestamp(clock.instant()), encoded);
     byte[] owner = job.getOwner().getBytes(StandardCharsets.UTF_8);
     byte notable = (byte) (notable(job) ? 1 : 0);
     Buffer full = null;
@@ -68,6 +77,25 @@ public final class JobEvents {
     if (full != null) {
       vertx.eventBus().publish(ADDRESS, full);
     }
+  }
+
+  /**
+   * The encoding of {@code JobEvent{time, job}} given the job's own encoding: an embedded message
+   * is its tag, its length and its bytes, so the job's bytes are copied as they are.
+   */
+  static byte[] eventBytes(Timestamp time, byte[] job) {
+    int timeSize = time.getSerializedSize();
+    byte[] out = new byte[CodedOutputStream.computeTagSize(1) + CodedOutputStream.computeUInt32SizeNoTag(timeSize)
+        + timeSize + CodedOutputStream.computeByteArraySize(2, job)];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      o.writeMessage(1, time);
+      o.writeByteArray(2, job);
+    } catch (IOException e) {
+      throw new UncheckedIOException("encoding into an array of its exact size", e);
+    }
+    o.checkNoSpaceLeft();
+    return out;
   }
 
   private void flush() {

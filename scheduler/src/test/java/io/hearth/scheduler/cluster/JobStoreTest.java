@@ -40,7 +40,7 @@ class JobStoreTest {
         .storeDataDir(dir.toString()).build();
     durable = DurableStore.open(options);
     hz = Hazelcast.newHazelcastInstance(HazelcastConfigs.build(options, durable));
-    store = new JobStore(hz, changes::add);
+    store = new JobStore(hz, (job, encoded) -> changes.add(job));
   }
 
   @AfterEach

@@ -3,6 +3,9 @@ package io.hearth.scheduler.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Timestamp;
+import io.hearth.api.v1.Attempt;
+import io.hearth.api.v1.AttemptState;
 import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobEvent;
 import io.hearth.api.v1.JobState;
@@ -26,6 +29,24 @@ class JobEventsTest {
 
   private static Job job(String id, String owner, JobState state) {
     return Job.newBuilder().setJobId(id).setOwner(owner).setState(state).build();
+  }
+
+  @Test
+  void anEventBuiltFromTheJobsStoredBytesIsTheSameAsOneEncodedWhole() throws Exception {
+    Timestamp time = Timestamp.newBuilder().setSeconds(1_795_000_000L).setNanos(123).build();
+    Job full = job("job-7", "tenant/a", JobState.JOB_STATE_RUNNING).toBuilder()
+        .setStateReason("r".repeat(300)) // lengths past one varint byte
+        .addAttempts(Attempt.newBuilder().setNumber(1).setNodeId("n-1").setState(AttemptState.ATTEMPT_STATE_RUNNING))
+        .build();
+    for (Job j : List.of(full, Job.getDefaultInstance())) {
+      io.hearth.api.v1.JobEvent whole = JobEvent.newBuilder().setTime(time).setJob(j).build();
+      byte[] built = JobEvents.eventBytes(time, j.toByteArray());
+      assertThat(built).isEqualTo(whole.toByteArray());
+      assertThat(JobEvent.parseFrom(built)).isEqualTo(whole);
+    }
+    assertThat(JobEvents.eventBytes(Timestamp.getDefaultInstance(), new byte[0]))
+        .isEqualTo(JobEvent.newBuilder().setTime(Timestamp.getDefaultInstance())
+            .setJob(Job.getDefaultInstance()).build().toByteArray());
   }
 
   @Test
@@ -69,8 +90,8 @@ class JobEventsTest {
     List<Buffer> messages = new CopyOnWriteArrayList<>();
     vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> messages.add(m.body())).completion().await();
     JobEvents events = new JobEvents(vertx, Clock.systemUTC());
-    com.google.protobuf.Timestamp t1 = com.google.protobuf.Timestamp.newBuilder().setSeconds(100).build();
-    com.google.protobuf.Timestamp t2 = com.google.protobuf.Timestamp.newBuilder().setSeconds(200).build();
+    Timestamp t1 = Timestamp.newBuilder().setSeconds(100).build();
+    Timestamp t2 = Timestamp.newBuilder().setSeconds(200).build();
     io.hearth.api.v1.Attempt ok = io.hearth.api.v1.Attempt.newBuilder().setNumber(1)
         .setState(io.hearth.api.v1.AttemptState.ATTEMPT_STATE_SUCCEEDED).setEndedAt(t1).build();
     io.hearth.api.v1.Attempt lost = ok.toBuilder().setState(io.hearth.api.v1.AttemptState.ATTEMPT_STATE_LOST).build();
