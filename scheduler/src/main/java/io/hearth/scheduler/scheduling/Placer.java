@@ -93,6 +93,8 @@ public final class Placer implements AutoCloseable {
   private boolean cycling;
   /** Queued jobs by id, oldest first. */
   private final Map<String, Pending> pendingById = new LinkedHashMap<>();
+  /** QUEUED jobs the last queue rescan found that this placer did not know (placer thread). */
+  private Set<String> unknownAtLastRescan = Set.of();
   /** At most this many queued jobs get their pending reason rewritten per sweep. */
   static final int PENDING_NOTES_PER_SWEEP = 256;
   private final Map<Long, Active> activeByToken = new HashMap<>();
@@ -260,20 +262,25 @@ public final class Placer implements AutoCloseable {
 
   /**
    * Looks for QUEUED jobs this placer does not know (a notice lost in a failover). It reads the ids
-   * of the queued jobs only, off this thread (during a backlog there are tens of thousands), picks
-   * here the ones not queued here, and reads and decodes just those. A job found here that is
-   * placed meanwhile is not placed twice: its QUEUED -> ASSIGNED write finds it assigned.
+   * of the queued jobs only, off this thread (during a backlog there are tens of thousands), and
+   * picks here the ones not queued here. An id unknown at one rescan may just be on its way (during
+   * a backlog, thousands of notices wait for this thread), so only the ids that were unknown at the
+   * previous rescan too are read and decoded. A job found here that is placed meanwhile is not
+   * placed twice: its QUEUED -> ASSIGNED write finds it assigned.
    */
   public void rescanQueued() {
     writers.execute(() -> guarded("queue rescan", () -> {
       Set<String> queued = store.idsInState(JobState.JOB_STATE_QUEUED);
       execute(() -> {
         queued.removeAll(pendingById.keySet());
-        if (queued.isEmpty()) {
+        Set<String> twice = new HashSet<>(queued);
+        twice.retainAll(unknownAtLastRescan);
+        unknownAtLastRescan = queued;
+        if (twice.isEmpty()) {
           return;
         }
         writers.execute(() -> guarded("queue rescan", () -> {
-          Collection<Job> missed = store.getAll(queued).values();
+          Collection<Job> missed = store.getAll(twice).values();
           execute(() -> {
             int n = 0;
             for (Job j : missed) {

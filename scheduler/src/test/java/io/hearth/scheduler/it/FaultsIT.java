@@ -131,8 +131,9 @@ class FaultsIT {
       Job unannounced = io.hearth.scheduler.job.JobLifecycle.accepted(store.newJobId(), "acme",
           TestScheduler.spec("never-announced", "true").addAllowedRegions("rescan-test").build(), java.time.Instant.now());
       assertThat(store.createIdempotent(unannounced).created()).isTrue();
-      // The rescan runs every 10 s on the leader: within two of them the job has run.
-      await().atMost(java.time.Duration.ofSeconds(30))
+      // The rescan runs every 10 s on the leader and reads a job it does not know once it saw it
+      // unknown twice: within three rescans the job has run.
+      await().atMost(java.time.Duration.ofSeconds(45))
           .until(() -> get(unannounced.getJobId()).getState() == JobState.JOB_STATE_SUCCEEDED);
       assertThat(get(unannounced.getJobId()).getAttemptsList()).singleElement()
           .satisfies(a -> assertThat(a.getNodeId()).isEqualTo("rescan-1"));
