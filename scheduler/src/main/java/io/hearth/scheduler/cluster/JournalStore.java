@@ -70,7 +70,7 @@ final class JournalStore implements DurableStore {
   private final FileChannel in;
   private final GroupCommit writer;
   /** Where each key's last record starts, per table, up to {@link #indexed}; built by the first load. */
-  private List<Map<String, Long>> index;
+  private List<Map<String, Position>> index;
   /** How far into the file the index has read. */
   private long indexed;
 
@@ -204,12 +204,12 @@ final class JournalStore implements DurableStore {
     Path tmp = dir.resolve(FILE + ".compacting");
     long records = 0;
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      List<Map<String, Long>> last = scan(in, file);
+      List<Map<String, Position>> last = scan(in, file);
       try (FileChannel w = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        for (Map<String, Long> table : last) {
-          for (long at : table.values()) {
-            ByteBuffer record = readRecord(in, at);
+        for (Map<String, Position> table : last) {
+          for (Position at : table.values()) {
+            ByteBuffer record = readRecord(in, at.at);
             while (record.hasRemaining()) {
               w.write(record);
             }
@@ -235,8 +235,8 @@ final class JournalStore implements DurableStore {
    * Where each key's last record starts, per table; a key whose last record is a delete is absent.
    * Records that do not check out are skipped (the reader resynchronises on the next magic).
    */
-  static List<Map<String, Long>> scan(FileChannel in, Path file) throws IOException {
-    List<Map<String, Long>> last = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+  static List<Map<String, Position>> scan(FileChannel in, Path file) throws IOException {
+    List<Map<String, Position>> last = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
     scan(in, file, 0, last, false);
     return last;
   }
@@ -246,7 +246,7 @@ final class JournalStore implements DurableStore {
    * With {@code live} (other members may be appending), a record that the end of the file cuts
    * short may still be being written: the scan stops before it and the next one resumes there.
    */
-  private static long scan(FileChannel in, Path file, long from, List<Map<String, Long>> last, boolean live)
+  private static long scan(FileChannel in, Path file, long from, List<Map<String, Position>> last, boolean live)
       throws IOException {
     long size = in.size();
     Window window = new Window(in, size);
@@ -278,10 +278,22 @@ final class JournalStore implements DurableStore {
       String key = string(body);
       byte op = body.get();
       if (table == JOBS || table == REQUESTS) {
-        // Re-inserted so the map's order follows the records' (compaction keeps it).
-        last.get(table).remove(key);
-        if (op == PUT) {
-          last.get(table).put(key, at);
+        Map<String, Position> positions = last.get(table);
+        if (live && op == PUT) {
+          // The live index is updated in place: a record of a known key (most records) changes a
+          // number, not the map, so it leaves no new object behind in the long-lived map.
+          Position known = positions.get(key);
+          if (known != null) {
+            known.at = at;
+          } else {
+            positions.put(key, new Position(at));
+          }
+        } else {
+          // Re-inserted so the map's order follows the records' (compaction keeps it).
+          positions.remove(key);
+          if (op == PUT) {
+            positions.put(key, new Position(at));
+          }
         }
       }
       at += HEADER + length;
@@ -291,6 +303,15 @@ final class JournalStore implements DurableStore {
           + " writing leaves a partial batch)", file, skipped);
     }
     return at;
+  }
+
+  /** Where a key's last record starts in the file. */
+  static final class Position {
+    long at;
+
+    Position(long at) {
+      this.at = at;
+    }
   }
 
   /**
@@ -367,7 +388,7 @@ final class JournalStore implements DurableStore {
    * The index, brought up to the end of the file: the first call reads the whole file, later ones
    * the records appended since (by any member), so a load always sees every durable change.
    */
-  private synchronized List<Map<String, Long>> index() {
+  private synchronized List<Map<String, Position>> index() {
     try {
       if (index == null) {
         long t0 = System.nanoTime();
@@ -391,7 +412,7 @@ final class JournalStore implements DurableStore {
 
   /** The values of these keys in one table, read from their last records. */
   private synchronized Map<String, Object> read(byte table, Collection<String> keys) {
-    Map<String, Long> positions = index().get(table);
+    Map<String, Position> positions = index().get(table);
     Map<String, Object> out = new HashMap<>();
     if (keys.stream().noneMatch(positions::containsKey)) {
       // The common case once the cluster runs: Hazelcast asks for a key it is about to create.
@@ -399,9 +420,9 @@ final class JournalStore implements DurableStore {
     }
     try {
       for (String key : keys) {
-        Long at = positions.get(key);
+        Position at = positions.get(key);
         if (at != null) {
-          ByteBuffer record = readRecord(in, at);
+          ByteBuffer record = readRecord(in, at.at);
           record.position(HEADER);
           record.get(); // table
           string(record); // key

@@ -137,7 +137,7 @@ class JournalStoreTest {
       out.write(ByteBuffer.wrap(Files.readAllBytes(other.resolve(JournalStore.FILE))));
     }
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      List<Map<String, Long>> index = JournalStore.scan(in, file);
+      List<Map<String, JournalStore.Position>> index = JournalStore.scan(in, file);
       assertThat(index.get(0)).containsOnlyKeys("job-1", "job-2");
     }
     try (DurableStore store = DurableStore.open(options())) {
@@ -170,13 +170,21 @@ class JournalStoreTest {
       assertThat(a.commitsAndRows()[0] + b.commitsAndRows()[0]).isLessThan(2_001);
       assertThat(payload(a.jobs().load("job-1999"))).isEqualTo("payload 1999");
       assertThat(b.countJobs()).isEqualTo(2_000);
+      // b had indexed job-0's first record: its catch-up moves the key to the newer one, and drops a deleted key.
+      assertThat(payload(b.jobs().load("job-0"))).isEqualTo("payload 0");
+      a.jobs().store("job-0", job("job-0", 3, "third"));
+      a.jobs().delete("job-2");
+      assertThat(payload(b.jobs().load("job-0"))).isEqualTo("third");
+      assertThat(b.jobs().load("job-2")).isNull();
+      assertThat(b.countJobs()).isEqualTo(1_999);
     } finally {
       pool.shutdownNow();
     }
     try (DurableStore store = DurableStore.open(options())) {
       Map<String, StoredJob> all = store.jobs().loadAll(IntStream.range(0, 2_000).mapToObj(i -> "job-" + i).toList());
-      assertThat(all).hasSize(2_000);
+      assertThat(all).hasSize(1_999).doesNotContainKey("job-2");
       assertThat(payload(all.get("job-1999"))).isEqualTo("payload 1999");
+      assertThat(payload(all.get("job-0"))).isEqualTo("third");
     }
   }
 
