@@ -15,6 +15,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -212,16 +215,16 @@ public final class JobStore {
    * retry after a member died half-way finds the array and stores the instances still missing;
    * instances that exist are never overwritten (one may already run).
    */
-  public AcceptedArray createArrayIdempotent(Job array, java.util.function.Function<Job, List<Job>> instancesOf) {
+  public AcceptedArray createArrayIdempotent(Job array, Function<Job, List<Job>> instancesOf) {
     Accepted accepted = createIdempotent(array);
     Job stored = accepted.job();
     List<Job> instances = instancesOf.apply(stored);
-    Set<String> ids = new java.util.LinkedHashSet<>();
+    Set<String> ids = new LinkedHashSet<>();
     for (Job j : instances) {
       ids.add(j.getJobId());
     }
     Set<String> existing = accepted.created() ? Set.of() : jobs.getAll(ids).keySet();
-    Map<String, StoredJob> missing = new java.util.LinkedHashMap<>();
+    Map<String, StoredJob> missing = new LinkedHashMap<>();
     List<Job> created = new ArrayList<>();
     for (Job j : instances) {
       if (!existing.contains(j.getJobId())) {

@@ -55,11 +55,7 @@ public final class JobEvents {
     this.clock = clock;
   }
 
-  public void publish(Job job) {
-    publish(job, job.toByteArray());
-  }
-
-  /** Publishes a change whose job is already encoded ({@code encoded}: its protobuf bytes), without encoding it again. */
+  /** Publishes a change; {@code encoded} is the job's protobuf encoding, as the store wrote it (not encoded again). */
   public void publish(Job job, byte[] encoded) {
     byte[] event = eventBytes(JobLifecycle.timestamp(clock.instant()), encoded);
     byte[] owner = job.getOwner().getBytes(StandardCharsets.UTF_8);

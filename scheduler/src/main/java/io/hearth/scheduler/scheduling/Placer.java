@@ -284,10 +284,8 @@ public final class Placer implements AutoCloseable {
           execute(() -> {
             int n = 0;
             for (Job j : missed) {
-              if (!pendingById.containsKey(j.getJobId()) && j.getState() == JobState.JOB_STATE_QUEUED) {
-                enqueue(j);
-                n++;
-              }
+              // Not an array job (never placed itself), nor one placed or ended meanwhile.
+              n += enqueue(j) ? 1 : 0;
             }
             if (n > 0) {
               LOG.info("queue rescan found {} queued jobs this placer had not been told of", n);
@@ -483,10 +481,7 @@ public final class Placer implements AutoCloseable {
   private void adoptQueued() {
     int n = 0;
     for (Job j : store.inStates(List.of(JobState.JOB_STATE_QUEUED))) {
-      if (!pendingById.containsKey(j.getJobId())) {
-        enqueue(j);
-        n++;
-      }
+      n += enqueue(j) ? 1 : 0;
     }
     if (n > 0) {
       LOG.info("placer took over {} queued jobs", n);
@@ -544,10 +539,11 @@ public final class Placer implements AutoCloseable {
     return r;
   }
 
-  private void enqueue(Job job) {
+  /** Queues a QUEUED job this placer does not hold yet; false when it is not one (nothing done). */
+  private boolean enqueue(Job job) {
     // An array job is never placed itself: its instances are.
     if (pendingById.containsKey(job.getJobId()) || job.getState() != JobState.JOB_STATE_QUEUED || job.hasArray()) {
-      return;
+      return false;
     }
     JobRequest r = request(job);
     Shape shape = new Shape(r.cores, r.memoryMib, r.minSecurityClass, r.tier, r.exclusive,
@@ -559,6 +555,7 @@ public final class Placer implements AutoCloseable {
     pendingById.put(job.getJobId(), p);
     queue(p);
     pendingCount = pendingById.size();
+    return true;
   }
 
   /**

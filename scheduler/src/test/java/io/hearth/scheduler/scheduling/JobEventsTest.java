@@ -27,6 +27,11 @@ class JobEventsTest {
     vertx.close().await();
   }
 
+  /** As the store hands a change over: the job and its encoding. */
+  private static void publish(JobEvents events, Job job) {
+    events.publish(job, job.toByteArray());
+  }
+
   private static Job job(String id, String owner, JobState state) {
     return Job.newBuilder().setJobId(id).setOwner(owner).setState(state).build();
   }
@@ -55,9 +60,9 @@ class JobEventsTest {
     vertx.eventBus().<Buffer>consumer(JobEvents.ADDRESS, m -> messages.add(m.body())).completion().await();
     JobEvents events = new JobEvents(vertx, Clock.systemUTC());
 
-    events.publish(job("job-1", "tenant/a", JobState.JOB_STATE_QUEUED));
-    events.publish(job("job-2", "tenant/b", JobState.JOB_STATE_QUEUED));
-    events.publish(job("job-1", "tenant/a", JobState.JOB_STATE_ASSIGNED));
+    publish(events, job("job-1", "tenant/a", JobState.JOB_STATE_QUEUED));
+    publish(events, job("job-2", "tenant/b", JobState.JOB_STATE_QUEUED));
+    publish(events, job("job-1", "tenant/a", JobState.JOB_STATE_ASSIGNED));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !messages.isEmpty());
     assertThat(messages).hasSize(1);
@@ -76,7 +81,7 @@ class JobEventsTest {
     String big = "x".repeat(10_000);
     int n = 2 * JobEvents.FLUSH_BYTES / big.length() + 3;
     for (int i = 0; i < n; i++) {
-      events.publish(job("job-" + i, "tenant/a", JobState.JOB_STATE_QUEUED).toBuilder().setStateReason(big).build());
+      publish(events, job("job-" + i, "tenant/a", JobState.JOB_STATE_QUEUED).toBuilder().setStateReason(big).build());
     }
 
     await().atMost(Duration.ofSeconds(5)).until(() -> messages.stream().mapToInt(b -> JobEvents.decode(b, null).size()).sum() == n);
@@ -96,11 +101,11 @@ class JobEventsTest {
         .setState(io.hearth.api.v1.AttemptState.ATTEMPT_STATE_SUCCEEDED).setEndedAt(t1).build();
     io.hearth.api.v1.Attempt lost = ok.toBuilder().setState(io.hearth.api.v1.AttemptState.ATTEMPT_STATE_LOST).build();
 
-    events.publish(job("job-ok", "o", JobState.JOB_STATE_SUCCEEDED).toBuilder().addAttempts(ok).setUpdatedAt(t1).build());
-    events.publish(job("job-lost", "o", JobState.JOB_STATE_QUEUED).toBuilder().addAttempts(lost).setUpdatedAt(t1).build());
-    events.publish(job("job-lost-later", "o", JobState.JOB_STATE_QUEUED).toBuilder().addAttempts(lost).setUpdatedAt(t2).build());
-    events.publish(job("job-failed", "o", JobState.JOB_STATE_FAILED));
-    events.publish(job("job-expired", "o", JobState.JOB_STATE_EXPIRED));
+    publish(events, job("job-ok", "o", JobState.JOB_STATE_SUCCEEDED).toBuilder().addAttempts(ok).setUpdatedAt(t1).build());
+    publish(events, job("job-lost", "o", JobState.JOB_STATE_QUEUED).toBuilder().addAttempts(lost).setUpdatedAt(t1).build());
+    publish(events, job("job-lost-later", "o", JobState.JOB_STATE_QUEUED).toBuilder().addAttempts(lost).setUpdatedAt(t2).build());
+    publish(events, job("job-failed", "o", JobState.JOB_STATE_FAILED));
+    publish(events, job("job-expired", "o", JobState.JOB_STATE_EXPIRED));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !messages.isEmpty());
     assertThat(JobEvents.decode(messages.get(0), null, true)).extracting(e -> e.getJob().getJobId())
