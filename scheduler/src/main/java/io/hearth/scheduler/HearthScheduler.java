@@ -34,6 +34,7 @@ import io.hearth.scheduler.placement.PlacementOptions;
 import io.hearth.scheduler.scheduling.ClusterPlacement;
 import io.hearth.scheduler.scheduling.JobEvents;
 import io.hearth.scheduler.scheduling.JobFollowUps;
+import io.hearth.scheduler.scheduling.JobRetention;
 import io.hearth.scheduler.scheduling.NodeLogs;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Vertx;
@@ -76,6 +77,7 @@ public final class HearthScheduler implements AutoCloseable {
   private final Vertx vertx;
   private final ClusterPlacement placer;
   private final JobFollowUps followUps;
+  private final JobRetention retention;
   private final Leadership leadership;
   private final Server grpc;
   private final Server healthServer;
@@ -89,13 +91,14 @@ public final class HearthScheduler implements AutoCloseable {
   private final FleetMonitor monitor;
 
   private HearthScheduler(SchedulerOptions options, Vertx vertx, ClusterPlacement placer, JobFollowUps followUps,
-      Leadership leadership, Server grpc, Server healthServer, HttpServer http, HealthStatusManager health,
+      JobRetention retention, Leadership leadership, Server grpc, Server healthServer, HttpServer http, HealthStatusManager health,
       JobStore store, AuditLog audit, DurableStore durable,
       HazelcastInstance hz, SchedulerMetrics metrics, FleetMonitor monitor) {
     this.options = options;
     this.vertx = vertx;
     this.placer = placer;
     this.followUps = followUps;
+    this.retention = retention;
     this.leadership = leadership;
     this.grpc = grpc;
     this.healthServer = healthServer;
@@ -134,6 +137,7 @@ public final class HearthScheduler implements AutoCloseable {
     HazelcastInstance hz = cluster.getHazelcastInstance();
     ClusterPlacement placer = null;
     JobFollowUps followUps = null;
+    JobRetention retention = null;
     Leadership leadership = null;
     Server grpc = null;
     Server healthServer = null;
@@ -158,6 +162,7 @@ public final class HearthScheduler implements AutoCloseable {
             return p;
           });
       followUps = new JobFollowUps(store, placer, clock);
+      retention = new JobRetention(store, placer::isLeader, options.jobsRetention(), clock, metrics::jobsDeleted);
       NodeLogs logs = new NodeLogs(vertx, placer.memberId(), options.logFetchTimeout().toMillis());
       leadership = new Leadership(hz, options.quorum(), placer);
       leadership.start();
@@ -202,7 +207,7 @@ public final class HearthScheduler implements AutoCloseable {
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), options.grpcHost(), grpc.getPort(),
           options.httpHost(), http.actualPort(), options.clusterName(),
           healthServer == null ? "" : ", plaintext health on port " + healthServer.getPort());
-      return new HearthScheduler(options, vertx, placer, followUps, leadership, grpc, healthServer, http, health, store,
+      return new HearthScheduler(options, vertx, placer, followUps, retention, leadership, grpc, healthServer, http, health, store,
           audit, durable, hz, metrics, monitor);
     } catch (IOException | RuntimeException e) {
       if (monitor != null) {
@@ -219,6 +224,9 @@ public final class HearthScheduler implements AutoCloseable {
       }
       if (followUps != null) {
         followUps.close();
+      }
+      if (retention != null) {
+        retention.close();
       }
       if (placer != null) {
         placer.close();
@@ -280,6 +288,7 @@ public final class HearthScheduler implements AutoCloseable {
     leadership.close();
     monitor.close();
     followUps.close();
+    retention.close();
     placer.close();
     audit.close();
     vertx.close();
@@ -310,6 +319,7 @@ public final class HearthScheduler implements AutoCloseable {
     monitor.close();
     leadership.close();
     followUps.close();
+    retention.close();
     placer.close();
     audit.close();
     try {

@@ -103,7 +103,8 @@ public final class LoadMain {
       toKill[0] = scheduler;
       SchedulerCluster sched = scheduler;
       for (SchedulerProcess m : scheduler.members()) {
-        report.context("scheduler member: pid " + m.pid() + ", -Xmx" + o.schedulerHeapMb() + "m, GC " + o.schedulerGc() + ", log " + m.log());
+        report.context("scheduler member: pid " + m.pid() + ", -Xmx" + o.schedulerHeapMb() + "m, GC " + o.schedulerGc()
+            + (o.jobRetentionSeconds() >= 0 ? ", jobs.retention-seconds " + o.jobRetentionSeconds() : "") + ", log " + m.log());
       }
       for (int i = 0; i < o.tenants(); i++) {
         tenants.add(Channels.open(scheduler.portFor(i), pki.tenant("load-" + i)));

@@ -27,6 +27,7 @@ public record LoadOptions(
     boolean jfr,
     int schedulerHeapMb,
     String schedulerGc,
+    long jobRetentionSeconds,
     boolean skipEcho,
     int members,
     Path schedulerJar,
@@ -53,6 +54,7 @@ public record LoadOptions(
     HELP.put("--jfr", "record the scheduler with JFR (profile settings) over the two throughput phases and summarise its CPU samples, true|false (default false)");
     HELP.put("--scheduler-heap-mb", "scheduler -Xmx in MiB, 256..65536 (default 2048)");
     HELP.put("--scheduler-gc", "scheduler's garbage collector, g1|zgc|shenandoah (default g1, with the 10 ms pause target of the scheduler image)");
+    HELP.put("--job-retention-seconds", "scheduler's jobs.retention-seconds, 0..31536000 (default: the scheduler's own, 14400)");
     HELP.put("--skip-echo", "true to skip the echo ceilings, true|false (default false)");
     HELP.put("--members", "scheduler members in one cluster (store folder shared; tenants and nodes spread over them), 1..3 (default 1)");
     HELP.put("--scheduler-jar", "shaded scheduler jar (default scheduler/target/hearth-scheduler-all.jar)");
@@ -97,6 +99,7 @@ public record LoadOptions(
         bool(f, "--jfr"),
         (int) integer(f, "--scheduler-heap-mb", 2048, 256, 65_536),
         choice(f, "--scheduler-gc", "g1", "g1", "zgc", "shenandoah"),
+        f.containsKey("--job-retention-seconds") ? integer(f, "--job-retention-seconds", 0, 0, 31_536_000) : -1,
         bool(f, "--skip-echo"),
         (int) integer(f, "--members", 1, 1, 3),
         Path.of(f.getOrDefault("--scheduler-jar", "scheduler/target/hearth-scheduler-all.jar")),

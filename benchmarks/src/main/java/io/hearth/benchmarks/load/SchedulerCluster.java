@@ -17,8 +17,7 @@ final class SchedulerCluster implements AutoCloseable {
   }
 
   static SchedulerCluster start(LoadOptions o, Path dir, LoadPki pki) throws Exception {
-    return new SchedulerCluster(SchedulerProcess.startCluster(o.schedulerJar(), dir, pki, o.schedulerHeapMb(),
-        o.schedulerGc(), o.telemetrySeconds(), o.members()));
+    return new SchedulerCluster(SchedulerProcess.startCluster(o, dir, pki));
   }
 
   List<SchedulerProcess> members() {

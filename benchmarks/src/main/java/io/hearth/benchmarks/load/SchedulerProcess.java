@@ -36,8 +36,9 @@ final class SchedulerProcess implements AutoCloseable {
    * Starts {@code members} members (1 = alone), each in its own process, joined into one cluster by
    * their Hazelcast ports, sharing the store folder; returns once each listens for gRPC.
    */
-  static List<SchedulerProcess> startCluster(Path jar, Path dir, LoadPki pki, int heapMb, String gc, int telemetrySeconds,
-      int members) throws Exception {
+  static List<SchedulerProcess> startCluster(LoadOptions o, Path dir, LoadPki pki) throws Exception {
+    Path jar = o.schedulerJar();
+    int members = o.members();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("--scheduler-jar: '" + jar + "' not found (build it: mvn -B -o -q -pl scheduler,benchmarks -am package -DskipTests)");
     }
@@ -54,7 +55,7 @@ final class SchedulerProcess implements AutoCloseable {
             others.add("127.0.0.1:" + clusterPorts[k]);
           }
         }
-        started.add(start(jar, dir, pki, heapMb, gc, telemetrySeconds, i, clusterPorts[i], String.join(",", others), members));
+        started.add(start(o, dir, pki, i, clusterPorts[i], String.join(",", others)));
       }
       for (SchedulerProcess s : started) {
         s.awaitListening(180);
@@ -75,13 +76,14 @@ final class SchedulerProcess implements AutoCloseable {
     };
   }
 
-  private static SchedulerProcess start(Path jar, Path dir, LoadPki pki, int heapMb, String gc, int telemetrySeconds, int index,
-      int clusterPort, String otherMembers, int members) throws IOException {
+  private static SchedulerProcess start(LoadOptions o, Path dir, LoadPki pki, int index, int clusterPort, String otherMembers)
+      throws IOException {
     int grpc = freePort();
     Path log = dir.resolve("scheduler-" + index + ".log");
     List<String> cmd = new ArrayList<>(List.of("bash", "-c",
-        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + heapMb + "m " + gcFlag(gc) + "-XX:+ExitOnOutOfMemoryError -jar \"$0\"",
-        jar.toAbsolutePath().toString()));
+        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + o.schedulerHeapMb() + "m " + gcFlag(o.schedulerGc())
+            + "-XX:+ExitOnOutOfMemoryError -jar \"$0\"",
+        o.schedulerJar().toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("HEARTH_"));
@@ -92,15 +94,18 @@ final class SchedulerProcess implements AutoCloseable {
     env.put("HEARTH_CLUSTER_HOST", "127.0.0.1");
     env.put("HEARTH_CLUSTER_PORT", Integer.toString(clusterPort));
     env.put("HEARTH_CLUSTER_MEMBERS", otherMembers);
-    env.put("HEARTH_CLUSTER_EXPECTED_MEMBERS", Integer.toString(members));
+    env.put("HEARTH_CLUSTER_EXPECTED_MEMBERS", Integer.toString(o.members()));
     env.put("HEARTH_CLUSTER_NAME", "hearth-load-" + ProcessHandle.current().pid());
     env.put("HEARTH_STORE_DATA_DIR", dir.resolve("db").toString());
     env.put("HEARTH_AUDIT_FILE", dir.resolve("audit-" + index + ".log").toString());
     env.put("HEARTH_TLS_CERT", pki.serverCert().toString());
     env.put("HEARTH_TLS_KEY", pki.serverKey().toString());
     env.put("HEARTH_TLS_CA", pki.caCert().toString());
-    env.put("HEARTH_NODE_TELEMETRY_INTERVAL_MS", Long.toString(telemetrySeconds * 1000L));
-    env.put("HEARTH_NODE_TIMEOUT_MS", Long.toString(Math.max(15_000L, 3 * telemetrySeconds * 1000L)));
+    env.put("HEARTH_NODE_TELEMETRY_INTERVAL_MS", Long.toString(o.telemetrySeconds() * 1000L));
+    env.put("HEARTH_NODE_TIMEOUT_MS", Long.toString(Math.max(15_000L, 3 * o.telemetrySeconds() * 1000L)));
+    if (o.jobRetentionSeconds() >= 0) {
+      env.put("HEARTH_JOBS_RETENTION_SECONDS", Long.toString(o.jobRetentionSeconds()));
+    }
     return new SchedulerProcess(pb.start(), grpc, log);
   }
 

@@ -40,6 +40,10 @@ class LoadToolTest {
         .hasMessage("--scheduler-gc: 'cms' (expected: one of g1, zgc, shenandoah)");
     assertThat(LoadOptions.parse("--scheduler-gc", "zgc").schedulerGc()).isEqualTo("zgc");
     assertThat(LoadOptions.parse().schedulerGc()).isEqualTo("g1");
+    assertThatThrownBy(() -> LoadOptions.parse("--job-retention-seconds", "-1"))
+        .hasMessage("--job-retention-seconds: -1 (expected: 0..31536000)");
+    assertThat(LoadOptions.parse("--job-retention-seconds", "60").jobRetentionSeconds()).isEqualTo(60);
+    assertThat(LoadOptions.parse().jobRetentionSeconds()).as("the scheduler's own default").isEqualTo(-1);
   }
 
   @Test

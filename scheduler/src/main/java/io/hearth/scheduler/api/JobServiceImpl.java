@@ -245,7 +245,7 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
         if (!dep.getJobId().isEmpty()) {
           Job parent = store.get(dep.getJobId());
           if (parent == null || !parent.getOwner().equals(who.id())) {
-            throw HearthException.invalid(field + ".job_id: '" + dep.getJobId() + "' not found (expected: one of your jobs)");
+            throw HearthException.invalid(field + ".job_id: '" + dep.getJobId() + "' not found (expected: one of your jobs, not yet deleted after it ended)");
           }
           ids[d] = parent.getJobId();
         } else if (inBatch.containsKey(dep.getRequestId())) {
@@ -254,7 +254,8 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
           String id = store.jobIdOfRequest(who.id(), dep.getRequestId());
           if (id == null || store.get(id) == null) {
             throw HearthException.invalid(field + ".request_id: '" + JobSpecValidator.truncate(dep.getRequestId())
-                + "' not found (expected: the request_id of one of your jobs or of another spec in this batch)");
+                + "' not found (expected: the request_id of one of your jobs, not yet deleted after it ended, or of another"
+                + " spec in this batch)");
           }
           ids[d] = id;
         }
@@ -502,7 +503,8 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     }
     Job job = store.get(jobId);
     if (job == null || (who.role() != Identity.Role.OPERATOR && !job.getOwner().equals(who.id()))) {
-      throw HearthException.notFound("job " + jobId + " not found");
+      throw HearthException.notFound("job " + jobId + " not found (not one of your jobs, or ended longer ago than"
+          + " the retention of ended jobs)");
     }
     return job;
   }

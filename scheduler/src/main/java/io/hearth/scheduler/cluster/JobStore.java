@@ -3,11 +3,14 @@ package io.hearth.scheduler.cluster;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.flakeidgen.FlakeIdGenerator;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import io.hearth.api.v1.Job;
+import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobState;
+import io.hearth.scheduler.job.ArrayJobs;
 import io.hearth.scheduler.job.JobLifecycle;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -365,8 +369,145 @@ public final class JobStore {
     return list(null, states, 0, null, Integer.MAX_VALUE);
   }
 
+  /** What one {@link #deleteEndedBefore} did. */
+  public record Deleted(int jobs, int kept) {}
+
+  /**
+   * Deletes the jobs that ended before {@code cutoffMs} (epoch milliseconds; the retention sweep),
+   * each with its request id claim and, for an array job, its instances. Kept for a later sweep: a
+   * job that a BLOCKED job still waits on (its verdict needs the parent's end state), and an array
+   * job with an instance not yet ended. Order per job: instances, then the request id claim, then
+   * the record, each removal conditional (a claim only while it names this job, a record only while
+   * it is still ended before the cutoff), so a member that dies half-way leaves a record that the
+   * next sweep finds, never a claim whose job is gone (a retry would recreate the job under its old
+   * id and run it again). Works in chunks of {@value #DELETE_CHUNK}, pipelined; stops early when
+   * {@code carryOn} says so (leadership lost). Blocks on Hazelcast.
+   */
+  public Deleted deleteEndedBefore(long cutoffMs, BooleanSupplier carryOn) {
+    Integer[] ended = Arrays.stream(JobState.values())
+        .filter(s -> s != JobState.UNRECOGNIZED && JobLifecycle.isTerminal(s))
+        .map(JobState::getNumber).toArray(Integer[]::new);
+    @SuppressWarnings("unchecked")
+    Predicate<String, StoredJob> expired = Predicates.and(Predicates.in("state", ended),
+        Predicates.between("endedAt", 1L, cutoffMs));
+    List<String> ids = new ArrayList<>(jobs.keySet(expired));
+    if (ids.isEmpty()) {
+      return new Deleted(0, 0);
+    }
+    Set<String> waitedOn = new HashSet<>();
+    for (StoredJob s : jobs.values(Predicates.equal("state", JobState.JOB_STATE_BLOCKED.getNumber()))) {
+      for (JobDependency d : decode(s).getSpec().getDependsOnList()) {
+        waitedOn.add(d.getJobId());
+      }
+    }
+    DeleteEnded deleteEnded = new DeleteEnded(cutoffMs);
+    int deleted = 0;
+    int kept = 0;
+    for (int from = 0; from < ids.size() && carryOn.getAsBoolean(); from += DELETE_CHUNK) {
+      List<Job> chunk = new ArrayList<>();
+      for (StoredJob s : jobs.getAll(new HashSet<>(ids.subList(from, Math.min(ids.size(), from + DELETE_CHUNK)))).values()) {
+        Job job = decode(s);
+        if (waitedOn.contains(job.getJobId())) {
+          kept++;
+        } else {
+          chunk.add(job);
+        }
+      }
+      // 1. Array jobs' instances: an array job goes only once all of its instances are gone.
+      Map<String, List<CompletableFuture<Boolean>>> instancesGone = new HashMap<>();
+      for (Job job : chunk) {
+        if (ArrayJobs.isArray(job.getSpec())) {
+          List<CompletableFuture<Boolean>> gone = new ArrayList<>();
+          for (int i = 0; i < job.getSpec().getInstances(); i++) {
+            gone.add(jobs.submitToKey(ArrayJobs.instanceId(job.getJobId(), i), deleteEnded).toCompletableFuture());
+          }
+          instancesGone.put(job.getJobId(), gone);
+        }
+      }
+      List<Job> going = new ArrayList<>(chunk.size());
+      for (Job job : chunk) {
+        boolean all = true;
+        for (CompletableFuture<Boolean> gone : instancesGone.getOrDefault(job.getJobId(), List.of())) {
+          all &= gone.join();
+        }
+        if (all) {
+          going.add(job);
+        } else {
+          kept++;
+        }
+      }
+      // 2. The request id claims, then 3. the records.
+      List<CompletableFuture<Boolean>> claims = new ArrayList<>(going.size());
+      for (Job job : going) {
+        claims.add(requests.submitToKey(requestKey(job.getOwner(), job.getSpec().getRequestId()),
+            new RemoveClaim(job.getJobId())).toCompletableFuture());
+      }
+      claims.forEach(CompletableFuture::join);
+      List<CompletableFuture<Boolean>> records = new ArrayList<>(going.size());
+      for (Job job : going) {
+        records.add(jobs.submitToKey(job.getJobId(), deleteEnded).toCompletableFuture());
+      }
+      for (CompletableFuture<Boolean> f : records) {
+        if (f.join()) {
+          deleted++;
+        } else {
+          kept++;
+        }
+      }
+    }
+    return new Deleted(deleted, kept);
+  }
+
+  static final int DELETE_CHUNK = 1_000;
+
+  /**
+   * Deletes a job record that has ended before the cutoff (an array job's instance, whose
+   * {@code endedAt} is 0, once it has ended at all); true when the record is gone (or was absent).
+   */
+  static final class DeleteEnded implements EntryProcessor<String, StoredJob, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final long cutoffMs;
+
+    DeleteEnded(long cutoffMs) {
+      this.cutoffMs = cutoffMs;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, StoredJob> entry) {
+      StoredJob s = entry.getValue();
+      if (s == null) {
+        return true;
+      }
+      JobState state = JobState.forNumber(s.state());
+      if (state == null || !JobLifecycle.isTerminal(state) || s.endedAt() > cutoffMs) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
+  /** Removes a request id claim while it still names the given job. */
+  static final class RemoveClaim implements EntryProcessor<String, String, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String jobId;
+
+    RemoveClaim(String jobId) {
+      this.jobId = jobId;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      if (!jobId.equals(entry.getValue())) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
   static StoredJob encode(Job job) {
-    return new StoredJob(job.getJobId(), job.getOwner(), job.getStateValue(), job.getSpec().getTierValue(), job.toByteArray());
+    return StoredJob.of(job);
   }
 
   static Job decode(StoredJob s) {

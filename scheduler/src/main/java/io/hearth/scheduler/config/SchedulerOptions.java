@@ -47,6 +47,9 @@ public final class SchedulerOptions {
   public static final Duration DEFAULT_DONATION_WINDOW = Duration.ofHours(4);
   public static final Duration DEFAULT_THERMAL_PREEMPT_AFTER = Duration.ofSeconds(60);
   public static final Duration DEFAULT_DASHBOARD_REFRESH_INTERVAL = Duration.ofSeconds(2);
+  /** As long as Nomad keeps a dead job by default ({@code job_gc_threshold}); 0 keeps every job. */
+  public static final Duration DEFAULT_JOBS_RETENTION = Duration.ofHours(4);
+  public static final long MAX_JOBS_RETENTION_SECONDS = 365L * 24 * 3600;
   public static final int DEFAULT_CLUSTER_EXPECTED_MEMBERS = 1;
   public static final Duration DEFAULT_CLUSTER_FAILURE_TIMEOUT = Duration.ofSeconds(5);
   public static final String DEFAULT_STORE_TYPE = "journal";
@@ -150,7 +153,10 @@ public final class SchedulerOptions {
           "append-only audit log: one JSON line per submission, cancellation, placement and admin action"),
       new Setting("dashboard.refresh-interval-ms", "HEARTH_DASHBOARD_REFRESH_INTERVAL_MS",
           String.valueOf(DEFAULT_DASHBOARD_REFRESH_INTERVAL.toMillis()),
-          "how often the fleet is aggregated for the dashboard's live view and the fleet metrics, ms"));
+          "how often the fleet is aggregated for the dashboard's live view and the fleet metrics, ms"),
+      new Setting("jobs.retention-seconds", "HEARTH_JOBS_RETENTION_SECONDS", String.valueOf(DEFAULT_JOBS_RETENTION.toSeconds()),
+          "an ended job (with its request id) is deleted this long after it ended; GetJob then answers NOT_FOUND, s"
+              + " (0 = keep every job)"));
 
   private final String grpcHost;
   private final int grpcPort;
@@ -183,6 +189,7 @@ public final class SchedulerOptions {
   private final io.hearth.scheduler.donation.DonationSources donationSources;
   private final Duration thermalPreemptAfter;
   private final Duration dashboardRefreshInterval;
+  private final Duration jobsRetention;
   private final int expectedMembers;
   private final Duration failureTimeout;
   private final StoreType storeType;
@@ -238,9 +245,10 @@ public final class SchedulerOptions {
     io.hearth.scheduler.placement.Quotas.parse(b.runningCoreQuotas);
     runningCoreQuotas = b.runningCoreQuotas == null ? "" : b.runningCoreQuotas;
     thermalPreemptAfter = checkDuration("placement.thermal-preempt-after-ms", b.thermalPreemptAfter, 100, 86_400_000);
-    donationWindow = checkDuration("donation.window-seconds", b.donationWindow, 1000, 7L * 24 * 3600 * 1000);
+    donationWindow = checkSeconds("donation.window-seconds", b.donationWindow, 1, 7L * 24 * 3600);
     donationSources = io.hearth.scheduler.donation.DonationSources.parse(b.donationNodeKinds);
     dashboardRefreshInterval = checkDuration("dashboard.refresh-interval-ms", b.dashboardRefreshInterval, 100, 60_000);
+    jobsRetention = checkSeconds("jobs.retention-seconds", b.jobsRetention, 0, MAX_JOBS_RETENTION_SECONDS);
     expectedMembers = checkRange("cluster.expected-members", b.expectedMembers, 1, 99);
     failureTimeout = checkDuration("cluster.failure-timeout-ms", b.failureTimeout, 2_000, 600_000);
     storeType = b.storeType;
@@ -353,6 +361,8 @@ public final class SchedulerOptions {
   public io.hearth.scheduler.donation.DonationSources donationSources() { return donationSources; }
   public Duration thermalPreemptAfter() { return thermalPreemptAfter; }
   public Duration dashboardRefreshInterval() { return dashboardRefreshInterval; }
+  /** How long an ended job is kept; zero keeps every job. */
+  public Duration jobsRetention() { return jobsRetention; }
   public int expectedMembers() { return expectedMembers; }
   /** Members that must be up for job state to be writable and a leader to place: a majority. */
   public int quorum() { return expectedMembers / 2 + 1; }
@@ -396,6 +406,7 @@ public final class SchedulerOptions {
     b.donationNodeKinds = donationSources.toString();
     b.thermalPreemptAfter = thermalPreemptAfter;
     b.dashboardRefreshInterval = dashboardRefreshInterval;
+    b.jobsRetention = jobsRetention;
     b.expectedMembers = expectedMembers;
     b.failureTimeout = failureTimeout;
     b.storeType = storeType;
@@ -421,6 +432,15 @@ public final class SchedulerOptions {
     long ms = d.toMillis();
     if (ms < minMs || ms > maxMs) {
       throw new IllegalArgumentException(key + ": " + ms + " (expected: " + minMs + ".." + maxMs + ")");
+    }
+    return d;
+  }
+
+  /** A setting given in whole seconds: its bound is said in seconds too. */
+  private static Duration checkSeconds(String key, Duration d, long min, long max) {
+    long s = d.getSeconds();
+    if (s < min || s > max) {
+      throw new IllegalArgumentException(key + ": " + s + " (expected: " + min + ".." + max + ")");
     }
     return d;
   }
@@ -465,6 +485,7 @@ public final class SchedulerOptions {
     private String donationNodeKinds = io.hearth.scheduler.donation.DonationSources.DEFAULT_TEXT;
     private Duration thermalPreemptAfter = DEFAULT_THERMAL_PREEMPT_AFTER;
     private Duration dashboardRefreshInterval = DEFAULT_DASHBOARD_REFRESH_INTERVAL;
+    private Duration jobsRetention = DEFAULT_JOBS_RETENTION;
     private int expectedMembers = DEFAULT_CLUSTER_EXPECTED_MEMBERS;
     private Duration failureTimeout = DEFAULT_CLUSTER_FAILURE_TIMEOUT;
     private StoreType storeType = StoreType.JOURNAL;
@@ -505,6 +526,7 @@ public final class SchedulerOptions {
     public Builder donationNodeKinds(String v) { donationNodeKinds = v; return this; }
     public Builder thermalPreemptAfter(Duration v) { thermalPreemptAfter = v; return this; }
     public Builder dashboardRefreshInterval(Duration v) { dashboardRefreshInterval = v; return this; }
+    public Builder jobsRetention(Duration v) { jobsRetention = v; return this; }
     public Builder expectedMembers(int v) { expectedMembers = v; return this; }
     public Builder failureTimeout(Duration v) { failureTimeout = v; return this; }
     public Builder storeType(StoreType v) { storeType = v; return this; }
@@ -548,6 +570,7 @@ public final class SchedulerOptions {
         case "donation.node-kinds" -> donationNodeKinds = value;
         case "energy.displaced-heating-g-per-kwh" -> displacedHeatingGramsPerKwh = parse(key, value, Double::parseDouble, "a number");
         case "dashboard.refresh-interval-ms" -> dashboardRefreshInterval = Duration.ofMillis(parseLong(key, value));
+        case "jobs.retention-seconds" -> jobsRetention = Duration.ofSeconds(parseLong(key, value));
         case "cluster.expected-members" -> expectedMembers = parseInt(key, value);
         case "cluster.failure-timeout-ms" -> failureTimeout = Duration.ofMillis(parseLong(key, value));
         case "store.type" -> storeType = StoreType.parse(key, value);

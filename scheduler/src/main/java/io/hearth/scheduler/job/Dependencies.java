@@ -30,8 +30,9 @@ public final class Dependencies {
     for (JobDependency d : child.getSpec().getDependsOnList()) {
       Job parent = parents.apply(d.getJobId());
       if (parent == null) {
-        // Jobs are never deleted; a parent that is gone cannot end as required.
-        return new Verdict(Outcome.FAIL, "parent job " + d.getJobId() + " no longer exists");
+        // The retention sweep keeps every job a BLOCKED job waits on; one gone cannot end as required.
+        return new Verdict(Outcome.FAIL, "parent job " + d.getJobId() + " no longer exists (deleted after the retention"
+            + " of ended jobs)");
       }
       JobState s = parent.getState();
       if (!JobLifecycle.isTerminal(s)) {

@@ -102,9 +102,9 @@ public final class FleetMonitor implements AutoCloseable {
   }
 
   /**
-   * Counts the jobs in every state. Ended jobs (every job ever run, never deleted) are counted only
+   * Counts the jobs in every state. Ended jobs (every job kept by the retention) are counted only
    * every {@value #ENDED_COUNT_EVERY}th time: a count costs the partition threads a pass over every
-   * matching job, so counting a growing history every couple of seconds would slow every job write
+   * matching job, so counting a large history every couple of seconds would slow every job write
    * as the history grows. The counts of live states (blocked, queued, assigned, running) are fresh.
    */
   private FleetFigures aggregate(FleetSnapshot snapshot) {

@@ -62,6 +62,7 @@ public final class SchedulerMetrics implements PlacementListener {
   private final Timer[][] decisions = new Timer[FleetFigures.TIERS + 1][Outcome.values().length];
   private final Timer[] waits = new Timer[FleetFigures.TIERS + 1];
   private final Counter[] preemptions = new Counter[FleetFigures.TIERS + 1];
+  private final Counter jobsDeleted;
   private final MultiGauge siteWanted;
   private final MultiGauge siteDelivered;
   private final MultiGauge siteDraw;
@@ -102,6 +103,9 @@ public final class SchedulerMetrics implements PlacementListener {
       fleetGauge("hearth.attempts.running", "Attempts assigned and not ended, by tier", Tags.of("tier", t), null,
           f -> f.running(tierNo));
     }
+    jobsDeleted = Counter.builder("hearth.jobs.deleted")
+        .description("Ended jobs deleted by the retention sweep (jobs.retention-seconds after they ended)")
+        .register(registry);
     for (JobState s : JobState.values()) {
       if (s == JobState.UNRECOGNIZED || s == JobState.JOB_STATE_UNSPECIFIED) {
         continue;
@@ -174,6 +178,11 @@ public final class SchedulerMetrics implements PlacementListener {
     for (String map : List.of(HazelcastConfigs.JOBS_MAP, HazelcastConfigs.REQUESTS_MAP, HazelcastConfigs.NONPROFITS_MAP)) {
       HazelcastCacheMetrics.monitor(registry, hz.getMap(map));
     }
+  }
+
+  /** Counts ended jobs the retention sweep deleted. */
+  public void jobsDeleted(int n) {
+    jobsDeleted.increment(n);
   }
 
   /** Counts an attempt the placer preempted. */

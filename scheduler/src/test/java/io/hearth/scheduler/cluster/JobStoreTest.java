@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.google.protobuf.util.Timestamps;
 import io.hearth.api.v1.Job;
+import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.Workload;
 import io.hearth.scheduler.config.SchedulerOptions;
+import io.hearth.scheduler.job.ArrayJobs;
 import io.hearth.scheduler.job.JobLifecycle;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -41,6 +44,12 @@ class JobStoreTest {
     durable = DurableStore.open(options);
     hz = Hazelcast.newHazelcastInstance(HazelcastConfigs.build(options, durable));
     store = new JobStore(hz, (job, encoded) -> changes.add(job));
+  }
+
+  /** A member that stops and starts again on the same journal. */
+  private void restart() {
+    stop();
+    start();
   }
 
   @AfterEach
@@ -136,5 +145,103 @@ class JobStoreTest {
         ? j.toBuilder().setState(JobState.JOB_STATE_RUNNING).build() : null;
     assertThat(store.update(id, runningOnA)).isNull();
     assertThat(store.get(id)).isEqualTo(elsewhere);
+  }
+
+  /** The job {@code id} moved to {@code state} at {@code at} (as the lifecycle would, without the attempts). */
+  private Job set(String id, JobState state, Instant at) {
+    return store.update(id, j -> j.toBuilder().setState(state).setUpdatedAt(Timestamps.fromMillis(at.toEpochMilli())).build());
+  }
+
+  private Job array(String requestId, int instances) {
+    Job a = fresh("tenant/acme", requestId);
+    a = a.toBuilder().setSpec(a.getSpec().toBuilder().setInstances(instances)).build();
+    return store.createArrayIdempotent(ArrayJobs.withInitialStatus(a), ArrayJobs::instances).job();
+  }
+
+  /**
+   * The retention sweep deletes what ended before the cutoff, with its request id claim, in the
+   * cluster state and the journal; it keeps live jobs, jobs that ended later, a parent a BLOCKED
+   * job waits on, and an array job while one of its instances has not ended.
+   */
+  @Test
+  void theRetentionSweepDeletesWhatEndedBeforeTheCutoffAndKeepsWhatIsStillNeeded() {
+    Instant longAgo = Instant.parse("2026-11-01T00:00:00Z");
+    Instant cutoff = Instant.parse("2026-11-20T00:00:00Z");
+    Instant recently = Instant.parse("2026-11-27T00:00:00Z");
+    String old = store.createIdempotent(fresh("tenant/acme", "old")).job().getJobId();
+    set(old, JobState.JOB_STATE_SUCCEEDED, longAgo);
+    String recent = store.createIdempotent(fresh("tenant/acme", "recent")).job().getJobId();
+    set(recent, JobState.JOB_STATE_FAILED, recently);
+    String live = store.createIdempotent(fresh("tenant/acme", "live")).job().getJobId();
+    set(live, JobState.JOB_STATE_RUNNING, longAgo);
+    String parent = store.createIdempotent(fresh("tenant/acme", "parent")).job().getJobId();
+    set(parent, JobState.JOB_STATE_SUCCEEDED, longAgo);
+    Job child = fresh("tenant/acme", "child");
+    child = child.toBuilder().setState(JobState.JOB_STATE_BLOCKED).setSpec(child.getSpec().toBuilder()
+        .addDependsOn(JobDependency.newBuilder().setJobId(parent)).addDependsOn(JobDependency.newBuilder().setJobId(live)))
+        .build();
+    String blocked = store.createIdempotent(child).job().getJobId();
+    String done = array("done-array", 3).getJobId();
+    for (int i = 0; i < 3; i++) {
+      set(ArrayJobs.instanceId(done, i), JobState.JOB_STATE_SUCCEEDED, longAgo);
+    }
+    set(done, JobState.JOB_STATE_SUCCEEDED, longAgo);
+    String cut = array("cancelled-array", 2).getJobId();
+    set(ArrayJobs.instanceId(cut, 0), JobState.JOB_STATE_CANCELLED, longAgo);
+    set(ArrayJobs.instanceId(cut, 1), JobState.JOB_STATE_RUNNING, longAgo);
+    set(cut, JobState.JOB_STATE_CANCELLED, longAgo);
+
+    JobStore.Deleted d = store.deleteEndedBefore(cutoff.toEpochMilli(), () -> true);
+
+    assertThat(d).isEqualTo(new JobStore.Deleted(2, 2));
+    for (String gone : List.of(old, done, ArrayJobs.instanceId(done, 0), ArrayJobs.instanceId(done, 2))) {
+      assertThat(store.get(gone)).as(gone).isNull();
+      assertThat(durable.jobs().load(gone)).as("journal record of %s", gone).isNull();
+    }
+    assertThat(durable.requests().load(JobStore.requestKey("tenant/acme", "old"))).isNull();
+    assertThat(store.jobIdOfRequest("tenant/acme", "done-array")).isNull();
+    for (String kept : List.of(recent, live, parent, blocked, cut, ArrayJobs.instanceId(cut, 1))) {
+      assertThat(store.get(kept)).as(kept).isNotNull();
+    }
+    // The cancelled array's ended instance went; the array waits for its running one.
+    assertThat(store.get(ArrayJobs.instanceId(cut, 0))).isNull();
+    assertThat(store.jobIdOfRequest("tenant/acme", "cancelled-array")).isEqualTo(cut);
+    // The request id is free again: a retry now is a new submission.
+    JobStore.Accepted again = store.createIdempotent(fresh("tenant/acme", "old"));
+    assertThat(again.created()).isTrue();
+    assertThat(again.job().getJobId()).isNotEqualTo(old);
+
+    // Once the blocked job is no longer blocked and the instance has ended, the rest goes too.
+    set(blocked, JobState.JOB_STATE_CANCELLED, longAgo);
+    set(ArrayJobs.instanceId(cut, 1), JobState.JOB_STATE_CANCELLED, longAgo);
+    assertThat(store.deleteEndedBefore(cutoff.toEpochMilli(), () -> true)).isEqualTo(new JobStore.Deleted(3, 0));
+    assertThat(store.get(parent)).isNull();
+    assertThat(store.get(cut)).isNull();
+    assertThat(store.get(ArrayJobs.instanceId(cut, 1))).isNull();
+    assertThat(store.get(recent)).isNotNull();
+  }
+
+  /** Records read back from the journal carry when they ended, so the sweep after a restart sees their age. */
+  @Test
+  void afterARestartTheSweepKnowsWhenTheReloadedJobsEnded() {
+    Instant longAgo = Instant.parse("2026-11-01T00:00:00Z");
+    Instant recently = Instant.parse("2026-11-27T00:00:00Z");
+    String old = store.createIdempotent(fresh("tenant/acme", "old")).job().getJobId();
+    set(old, JobState.JOB_STATE_EXPIRED, longAgo);
+    String recent = store.createIdempotent(fresh("tenant/acme", "recent")).job().getJobId();
+    set(recent, JobState.JOB_STATE_SUCCEEDED, recently);
+    String array = array("an-array", 2).getJobId();
+    set(ArrayJobs.instanceId(array, 0), JobState.JOB_STATE_SUCCEEDED, longAgo);
+    StoredJob instance = durable.jobs().load(ArrayJobs.instanceId(array, 0));
+    assertThat(instance.endedAt()).as("an instance goes with its array").isZero();
+    assertThat(durable.jobs().load(old).endedAt()).isEqualTo(longAgo.toEpochMilli());
+
+    restart();
+
+    assertThat(store.deleteEndedBefore(Instant.parse("2026-11-20T00:00:00Z").toEpochMilli(), () -> true))
+        .isEqualTo(new JobStore.Deleted(1, 0));
+    assertThat(store.get(old)).isNull();
+    assertThat(store.get(recent)).isNotNull();
+    assertThat(store.get(ArrayJobs.instanceId(array, 0))).isNotNull();
   }
 }

@@ -54,6 +54,15 @@ class SchedulerOptionsTest {
         .hasMessage("donation.node-kinds: '' in ',' (expected: radiator, boiler or radiator,boiler)");
     assertThat(SchedulerOptions.load(null, Map.of("HEARTH_DONATION_NODE_KINDS", "Boiler, radiator")).donationSources())
         .hasToString("radiator,boiler");
+    assertThatThrownBy(() -> SchedulerOptions.load(null, Map.of("HEARTH_JOBS_RETENTION_SECONDS", "-1")))
+        .hasMessage("jobs.retention-seconds: -1 (expected: 0..31536000)");
+    assertThatThrownBy(() -> SchedulerOptions.load(null, Map.of("HEARTH_JOBS_RETENTION_SECONDS", "31536001")))
+        .hasMessage("jobs.retention-seconds: 31536001 (expected: 0..31536000)");
+    assertThat(SchedulerOptions.load(null, Map.of("HEARTH_JOBS_RETENTION_SECONDS", "0")).jobsRetention()).isZero();
+    assertThat(SchedulerOptions.builder().build().jobsRetention()).isEqualTo(Duration.ofHours(4));
+    // A setting in seconds states its bound in seconds.
+    assertThatThrownBy(() -> SchedulerOptions.load(null, Map.of("HEARTH_DONATION_WINDOW_SECONDS", "0")))
+        .hasMessage("donation.window-seconds: 0 (expected: 1..604800)");
   }
 
   @Test

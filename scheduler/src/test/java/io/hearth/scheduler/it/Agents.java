@@ -1,5 +1,7 @@
 package io.hearth.scheduler.it;
 
+import static org.awaitility.Awaitility.await;
+
 import io.hearth.api.v1.NodeKind;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.worker.agent.NodeAgent;
@@ -8,6 +10,8 @@ import io.hearth.worker.thermal.OutdoorTemperature;
 import io.hearth.worker.thermal.SimulatedRoom;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Builders of real node agents (real processes for jobs) pointed at a test scheduler. */
 final class Agents {
@@ -44,6 +48,17 @@ final class Agents {
         .thermostat(room)
         .build()
         .start();
+  }
+
+  /** {@code count} data-center agents dc-0, dc-1, ... in region eu, once all are connected. */
+  static List<NodeAgent> datacenters(TestScheduler hearth, int count, Path workDir, int cores) {
+    List<NodeAgent> agents = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      agents.add(datacenter(hearth, "dc-" + i, workDir, cores, "eu"));
+    }
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> agents.stream().allMatch(NodeAgent::isConnected));
+    return agents;
   }
 
   static NodeAgent datacenter(TestScheduler hearth, String nodeId, Path workDir, int cores, String region) {

@@ -54,10 +54,7 @@ class ArrayJobsIT {
   @BeforeAll
   static void start() {
     hearth = TestScheduler.start(TestScheduler.options().build());
-    for (int i = 0; i < 4; i++) {
-      agents.add(Agents.datacenter(hearth, "dc-" + i, work, 32, "eu"));
-    }
-    await().atMost(Duration.ofSeconds(30)).until(() -> agents.stream().allMatch(NodeAgent::isConnected));
+    agents.addAll(Agents.datacenters(hearth, 4, work, 32));
     acme = hearth.jobs("tenant/acme");
   }
 

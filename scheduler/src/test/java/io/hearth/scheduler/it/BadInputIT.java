@@ -128,7 +128,7 @@ class BadInputIT {
     String globexJob = hearth.jobs("tenant/globex").submitJob(SubmitJobRequest.newBuilder()
         .setSpec(TestScheduler.spec("globex-parent", "true")).build()).getJob().getJobId();
     assertRefused(TestScheduler.spec("r-dep-foreign", "true").addDependsOn(JobDependency.newBuilder()
-        .setJobId(globexJob)).build(), "spec.depends_on[0].job_id: '" + globexJob + "' not found (expected: one of your jobs)");
+        .setJobId(globexJob)).build(), "spec.depends_on[0].job_id: '" + globexJob + "' not found (expected: one of your jobs, not yet deleted after it ended)");
     SubmitJobsRequest batch = SubmitJobsRequest.newBuilder()
         .addSpecs(TestScheduler.spec("dep-ok", "true"))
         .addSpecs(TestScheduler.spec("dep-bad", "true").addDependsOn(JobDependency.newBuilder().setRequestId("nowhere")))

@@ -1,8 +1,14 @@
 package io.hearth.scheduler.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.LocalMapStats;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.hearth.api.v1.GetJobLogsRequest;
 import io.hearth.api.v1.GetJobRequest;
 import io.hearth.api.v1.Job;
@@ -12,6 +18,8 @@ import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.LogChunk;
 import io.hearth.api.v1.SubmitJobsRequest;
 import io.hearth.api.v1.SubmitJobsResponse;
+import io.hearth.scheduler.cluster.HazelcastConfigs;
+import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.worker.agent.NodeAgent;
 import java.io.ByteArrayOutputStream;
@@ -39,12 +47,13 @@ class ClusteredJobsIT {
   static TestScheduler leader;
   static TestScheduler follower;
   static NodeAgent node;
+  static String cluster;
 
   @BeforeAll
   static void start() throws Exception {
     SchedulerOptions base = TestScheduler.options().storeDataDir(work.resolve("db").toString()).build();
     int[] ports = {ClusterIT.freePort(), ClusterIT.freePort()};
-    String cluster = "hearth-jobs-" + UUID.randomUUID();
+    cluster = "hearth-jobs-" + UUID.randomUUID();
     List<SchedulerOptions> options = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       options.add(base.toBuilder().clusterName(cluster).clusterPort(ports[i])
@@ -88,6 +97,51 @@ class ClusteredJobsIT {
     assertThat(logs(acme, child)).isEqualTo("child after " + child + "\n");
     assertThat(logs(acme, array + ".7")).isEqualTo("i=7\n");
     assertThat(logs(follower.jobs("tenant/acme"), array + ".3")).isEqualTo("i=3\n");
+  }
+
+  /**
+   * The retention sweep (run here at once, with a cutoff after the jobs ended) deletes on the leader
+   * what the partitions of both members hold, and their backups with them: no member can still
+   * serve a deleted job, nor bring it back by promoting a backup.
+   */
+  @Test
+  void deletedJobsAreGoneOnEveryMemberAndFromTheBackups() {
+    JobServiceGrpc.JobServiceBlockingStub acme = leader.jobs("tenant/acme");
+    SubmitJobsResponse r = acme.submitJobs(SubmitJobsRequest.newBuilder()
+        .addSpecs(TestScheduler.spec("far-gone", "true"))
+        .addSpecs(TestScheduler.spec("far-gone-array", "true").setInstances(6))
+        .build());
+    List<String> ids = new ArrayList<>(List.of(r.getResults(0).getJob().getJobId(), r.getResults(1).getJob().getJobId()));
+    for (int i = 0; i < 6; i++) {
+      ids.add(ids.get(1) + "." + i);
+    }
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> ids.stream().limit(2)
+        .allMatch(id -> acme.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getState() == JobState.JOB_STATE_SUCCEEDED));
+
+    JobStore.Deleted d = leader.scheduler.store().deleteEndedBefore(System.currentTimeMillis() + 1_000, () -> true);
+
+    assertThat(d.jobs()).isGreaterThanOrEqualTo(2);
+    for (TestScheduler member : members) {
+      for (String id : ids) {
+        assertThat(member.scheduler.store().get(id)).as("%s on a member", id).isNull();
+        assertThatThrownBy(() -> member.jobs("tenant/acme").getJob(GetJobRequest.newBuilder().setJobId(id).build()))
+            .isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+      }
+    }
+    // Every entry a member owns has one backup on the other member, and no backup outlives its entry.
+    long owned = 0;
+    long backups = 0;
+    for (HazelcastInstance hz : Hazelcast.getAllHazelcastInstances()) {
+      if (hz.getConfig().getClusterName().equals(cluster)) {
+        LocalMapStats stats = hz.getMap(HazelcastConfigs.JOBS_MAP).getLocalMapStats();
+        owned += stats.getOwnedEntryCount();
+        backups += stats.getBackupEntryCount();
+      }
+    }
+    assertThat(backups).isEqualTo(owned);
+    assertThat(follower.jobs("tenant/acme").submitJobs(SubmitJobsRequest.newBuilder()
+        .addSpecs(TestScheduler.spec("far-gone", "true")).build()).getResults(0).getCreated()).isTrue();
   }
 
   private static String logs(JobServiceGrpc.JobServiceBlockingStub stub, String jobId) {
