@@ -191,6 +191,13 @@ public final class LoadMain {
           + "; " + paced.placedNote());
       report.row("unary SubmitJob response at that rate", LoadReport.percentiles(paced.run().latencyMicros()), "from the due time");
 
+      // What the run's jobs leave on the heap: every job kept (the retention decides how long).
+      long accepted = unary.run().ops() + batch.run().ops() + paced.run().ops();
+      long heapEnd = scheduler.heapUsedAfterGc();
+      report.row("scheduler heap after GC at the end", String.format("%,.1f MiB: %,.0f B per job above the %,.1f MiB with the"
+              + " nodes connected", heapEnd / 1048576.0, (heapEnd - heap1) / (double) Math.max(1, accepted), heap1 / 1048576.0),
+          String.format("%,d jobs accepted in the measured phases (a few thousand more in warm-ups); jobs.retention-seconds %s",
+              accepted, o.jobRetentionSeconds() >= 0 ? Long.toString(o.jobRetentionSeconds()) : "the scheduler's default"));
       report.row("node streams", String.format("%,d telemetry reports, %d disconnects, %d refused reports",
           nodes.telemetrySent(), nodes.disconnects(), nodes.rejectedUpdates()), "over the whole run");
       report.context("load average at end: " + loadAverage());
