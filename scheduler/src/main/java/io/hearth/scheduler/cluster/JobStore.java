@@ -364,6 +364,19 @@ public final class JobStore {
     return new HashSet<>(jobs.keySet(Predicates.equal("state", state.getNumber())));
   }
 
+  /**
+   * The array jobs' own records in one of these states, any owner: found through the state index and
+   * the stored instance count, so no other job is decoded.
+   */
+  public List<Job> arraysInStates(Collection<JobState> states) {
+    Integer[] values = states.stream().map(JobState::getNumber).toArray(Integer[]::new);
+    List<Job> out = new ArrayList<>();
+    for (StoredJob s : jobs.values(Predicates.and(Predicates.in("state", values), Predicates.greaterThan("instances", 1)))) {
+      out.add(decode(s));
+    }
+    return out;
+  }
+
   /** Every job in one of these states, any owner (used to rebuild the queue and to sweep). */
   public List<Job> inStates(Collection<JobState> states) {
     return list(null, states, 0, null, Integer.MAX_VALUE);

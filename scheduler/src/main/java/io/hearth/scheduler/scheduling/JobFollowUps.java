@@ -193,16 +193,24 @@ public final class JobFollowUps implements AutoCloseable {
     }
   }
 
-  /** The leader's safety net for follow-ups a lost member never made. */
+  /**
+   * The leader's safety net for follow-ups a lost member never made: the aggregates of the array
+   * jobs that have not ended, and the BLOCKED jobs (only these are read: decoding every queued job
+   * of a large backlog every {@value #RECONCILE_MS} ms was 5 % of the scheduler's CPU).
+   */
   void reconcile() {
     Instant now = clock.instant();
+    List<JobState> live = List.of(JobState.JOB_STATE_BLOCKED, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING);
+    for (Job a : store.arraysInStates(live)) {
+      aggregate(a.getJobId());
+    }
     Map<String, Job> arrays = new java.util.HashMap<>();
-    for (Job j : store.inStates(List.of(JobState.JOB_STATE_BLOCKED, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING))) {
+    for (Job j : store.inStates(List.of(JobState.JOB_STATE_BLOCKED))) {
       if (j.hasArray()) {
-        aggregate(j.getJobId());
-      } else if (j.getState() == JobState.JOB_STATE_BLOCKED && j.getArrayJobId().isEmpty()) {
+        continue;
+      } else if (j.getArrayJobId().isEmpty()) {
         evaluate(j.getJobId());
-      } else if (j.getState() == JobState.JOB_STATE_BLOCKED) {
+      } else {
         Job array = arrays.computeIfAbsent(j.getArrayJobId(), store::get);
         if (array == null || array.getState() == JobState.JOB_STATE_BLOCKED) {
           continue;

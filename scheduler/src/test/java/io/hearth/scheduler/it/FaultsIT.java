@@ -12,6 +12,9 @@ import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.SubmitJobRequest;
+import io.hearth.scheduler.cluster.HazelcastConfigs;
+import io.hearth.scheduler.cluster.StoredJob;
+import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.worker.agent.CompletedAttempt;
 import io.hearth.worker.agent.NodeAgent;
 import java.nio.file.Path;
@@ -128,7 +131,7 @@ class FaultsIT {
     try (NodeAgent node = Agents.datacenter(hearth, "rescan-1", work, 2, "rescan-test")) {
       // Stored as a member that died before it told the placer would leave it: QUEUED, unannounced.
       var store = hearth.scheduler.store();
-      Job unannounced = io.hearth.scheduler.job.JobLifecycle.accepted(store.newJobId(), "acme",
+      Job unannounced = JobLifecycle.accepted(store.newJobId(), "acme",
           TestScheduler.spec("never-announced", "true").addAllowedRegions("rescan-test").build(), java.time.Instant.now());
       assertThat(store.createIdempotent(unannounced).created()).isTrue();
       // The rescan runs every 10 s on the leader and reads a job it does not know once it saw it
@@ -138,6 +141,50 @@ class FaultsIT {
       assertThat(get(unannounced.getJobId()).getAttemptsList()).singleElement()
           .satisfies(a -> assertThat(a.getNodeId()).isEqualTo("rescan-1"));
     }
+  }
+
+  /**
+   * Follow-ups a member died before making, left in the cluster state as such a member would leave
+   * them (written past the job store, so no member is told): an array job whose instances all
+   * ended while its aggregate still says they run, and a BLOCKED job whose parent succeeded. The
+   * leader's reconciliation (every 10 s) finishes the array and releases the child, which runs.
+   */
+  @Test
+  void anArrayAndABlockedJobLeftBehindAreFinishedByTheLeadersReconciliation() {
+    try (NodeAgent node = Agents.datacenter(hearth, "reconcile-1", work, 2, "reconcile-test")) {
+      var store = hearth.scheduler.store();
+      com.hazelcast.map.IMap<String, StoredJob> jobs = com.hazelcast.core.Hazelcast.getAllHazelcastInstances().stream()
+          .filter(hz -> hz.getConfig().getClusterName().equals(hearth.scheduler.options().clusterName()))
+          .findFirst().orElseThrow().getMap(HazelcastConfigs.JOBS_MAP);
+      java.time.Instant now = java.time.Instant.now();
+      Job array = JobLifecycle.accepted(store.newJobId(), "acme",
+          TestScheduler.spec("left-array", "true").setInstances(2).build(), now).toBuilder()
+          .setState(JobState.JOB_STATE_RUNNING)
+          .setArray(io.hearth.api.v1.ArrayStatus.newBuilder().setInstances(2).setRunning(2)).build();
+      put(jobs, array);
+      for (Job instance : io.hearth.scheduler.job.ArrayJobs.instances(array)) {
+        put(jobs, instance.toBuilder().setState(JobState.JOB_STATE_SUCCEEDED).build());
+      }
+      Job parent = JobLifecycle.accepted(store.newJobId(), "acme", TestScheduler.spec("left-parent", "true").build(), now)
+          .toBuilder().setState(JobState.JOB_STATE_SUCCEEDED).build();
+      put(jobs, parent);
+      Job child = JobLifecycle.accepted(store.newJobId(), "acme", TestScheduler.spec("left-child", "true")
+          .addAllowedRegions("reconcile-test")
+          .addDependsOn(io.hearth.api.v1.JobDependency.newBuilder().setJobId(parent.getJobId())).build(), now)
+          .toBuilder().setState(JobState.JOB_STATE_BLOCKED).build();
+      put(jobs, child);
+
+      await().atMost(java.time.Duration.ofSeconds(45)).until(() -> get(array.getJobId()).getState() == JobState.JOB_STATE_SUCCEEDED
+          && get(child.getJobId()).getState() == JobState.JOB_STATE_SUCCEEDED);
+      assertThat(get(array.getJobId()).getArray().getSucceeded()).isEqualTo(2);
+      assertThat(get(child.getJobId()).getAttemptsList()).singleElement()
+          .satisfies(a -> assertThat(a.getNodeId()).isEqualTo("reconcile-1"));
+    }
+  }
+
+  private static void put(com.hazelcast.map.IMap<String, StoredJob> jobs, Job job) {
+    jobs.set(job.getJobId(), new StoredJob(job.getJobId(), job.getOwner(), job.getStateValue(), job.getSpec().getTierValue(),
+        job.toByteArray()));
   }
 
   @Test
