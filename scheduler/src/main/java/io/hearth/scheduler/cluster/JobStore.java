@@ -10,6 +10,7 @@ import com.hazelcast.query.Predicates;
 import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobState;
+import io.hearth.api.v1.Tier;
 import io.hearth.scheduler.job.ArrayJobs;
 import io.hearth.scheduler.job.JobLifecycle;
 import java.util.ArrayList;
@@ -387,7 +388,8 @@ public final class JobStore {
 
   /**
    * Deletes the jobs that ended before {@code cutoffMs} (epoch milliseconds; the retention sweep),
-   * each with its request id claim and, for an array job, its instances. Kept for a later sweep: a
+   * each with its request id claim and, for an array job, its instances. DONATED jobs are kept:
+   * their nonprofit's donation report is computed from them. Kept for a later sweep: a
    * job that a BLOCKED job still waits on (its verdict needs the parent's end state), and an array
    * job with an instance not yet ended. Order per job: instances, then the request id claim, then
    * the record, each removal conditional (a claim only while it names this job, a record only while
@@ -402,7 +404,7 @@ public final class JobStore {
         .map(JobState::getNumber).toArray(Integer[]::new);
     @SuppressWarnings("unchecked")
     Predicate<String, StoredJob> expired = Predicates.and(Predicates.in("state", ended),
-        Predicates.between("endedAt", 1L, cutoffMs));
+        Predicates.between("endedAt", 1L, cutoffMs), Predicates.notEqual("tier", Tier.TIER_DONATED_VALUE));
     List<String> ids = new ArrayList<>(jobs.keySet(expired));
     if (ids.isEmpty()) {
       return new Deleted(0, 0);

@@ -155,8 +155,8 @@ public final class SchedulerOptions {
           String.valueOf(DEFAULT_DASHBOARD_REFRESH_INTERVAL.toMillis()),
           "how often the fleet is aggregated for the dashboard's live view and the fleet metrics, ms"),
       new Setting("jobs.retention-seconds", "HEARTH_JOBS_RETENTION_SECONDS", String.valueOf(DEFAULT_JOBS_RETENTION.toSeconds()),
-          "an ended job (with its request id) is deleted this long after it ended; GetJob then answers NOT_FOUND, s"
-              + " (0 = keep every job)"));
+          "an ended job (with its request id; DONATED jobs excepted) is deleted this long after it ended; GetJob"
+              + " then answers NOT_FOUND, s (0 = keep every job)"));
 
   private final String grpcHost;
   private final int grpcPort;

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * heap and the collector's pauses). Only the leader sweeps, every quarter of the retention (at least
  * every {@value #MIN_PERIOD_MS} ms, at most every {@value #MAX_PERIOD_MS} ms); what a sweep keeps
  * back (a parent that a blocked job waits on, an array job with a live instance) is looked at again
- * at the next. Runs on its own thread, which blocks on Hazelcast.
+ * at the next. DONATED jobs are kept: the nonprofits' donation reports are computed from them. Runs
+ * on its own thread, which blocks on Hazelcast.
  */
 public final class JobRetention implements AutoCloseable {
 

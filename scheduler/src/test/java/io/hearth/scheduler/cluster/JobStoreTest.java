@@ -9,6 +9,7 @@ import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobDependency;
 import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.JobState;
+import io.hearth.api.v1.Tier;
 import io.hearth.api.v1.Workload;
 import io.hearth.scheduler.config.SchedulerOptions;
 import io.hearth.scheduler.job.ArrayJobs;
@@ -186,6 +187,10 @@ class JobStoreTest {
       set(ArrayJobs.instanceId(done, i), JobState.JOB_STATE_SUCCEEDED, longAgo);
     }
     set(done, JobState.JOB_STATE_SUCCEEDED, longAgo);
+    Job gift = fresh("nonprofit-job", "donated");
+    String donated = store.createIdempotent(gift.toBuilder().setSpec(gift.getSpec().toBuilder().setTier(Tier.TIER_DONATED))
+        .build()).job().getJobId();
+    set(donated, JobState.JOB_STATE_SUCCEEDED, longAgo);
     String cut = array("cancelled-array", 2).getJobId();
     set(ArrayJobs.instanceId(cut, 0), JobState.JOB_STATE_CANCELLED, longAgo);
     set(ArrayJobs.instanceId(cut, 1), JobState.JOB_STATE_RUNNING, longAgo);
@@ -200,7 +205,8 @@ class JobStoreTest {
     }
     assertThat(durable.requests().load(JobStore.requestKey("tenant/acme", "old"))).isNull();
     assertThat(store.jobIdOfRequest("tenant/acme", "done-array")).isNull();
-    for (String kept : List.of(recent, live, parent, blocked, cut, ArrayJobs.instanceId(cut, 1))) {
+    // A DONATED job stays: its nonprofit's donation report is computed from it.
+    for (String kept : List.of(recent, live, parent, blocked, cut, ArrayJobs.instanceId(cut, 1), donated)) {
       assertThat(store.get(kept)).as(kept).isNotNull();
     }
     // The cancelled array's ended instance went; the array waits for its running one.
