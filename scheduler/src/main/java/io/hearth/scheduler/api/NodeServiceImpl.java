@@ -40,6 +40,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public static final int MAX_TEXT = 128;
 
   private final SchedulerOptions options;
+  private final String energyAssumptions;
   private final JobStore store;
   private final ClusterPlacement placer;
   private final Clock clock;
@@ -48,6 +49,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public NodeServiceImpl(SchedulerOptions options, JobStore store, ClusterPlacement placer, NodeLogs logs, Clock clock) {
     this.logs = logs;
     this.options = options;
+    this.energyAssumptions = JobLifecycle.energyAssumptions(options.displacedHeatingGramsPerKwh());
     this.store = store;
     this.placer = placer;
     this.clock = clock;
@@ -112,7 +114,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         LOG.warn("node {} claims {} but its certificate attests {}: placing it as {}", h.getNodeId(),
             h.getSecurityClass(), SecurityClass.forNumber(attested), SecurityClass.forNumber(attested));
       }
-      session = new NodeSession(h, attested, out, clock.millis());
+      session = new NodeSession(h, attested, out, clock.millis(), true);
       session.send(SchedulerMessage.newBuilder().setWelcome(Welcome.newBuilder()
           .setEffectiveSecurityClass(SecurityClass.forNumber(attested))
           .setTelemetryInterval(com.google.protobuf.util.Durations.fromMillis(options.telemetryInterval().toMillis()))
@@ -141,11 +143,24 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       if (u.getJobId().isEmpty() || u.getJobId().length() > 64) {
         throw HearthException.invalid("attempt_update.job_id: " + u.getJobId().length() + " characters (expected: 1..64)");
       }
+      // An attempt this stream carried is accounted with its end, in the same write: the energy
+      // the node measured, and the share of it its room or tank wanted while the attempt ran.
+      Double usefulFraction = JobLifecycle.isEnded(u.getState()) ? session.endedAttemptFraction(u.getFencingToken()) : null;
       JobLifecycle.UpdateResult[] result = new JobLifecycle.UpdateResult[1];
       io.hearth.api.v1.Job after = store.update(u.getJobId(), j -> {
         result[0] = JobLifecycle.applyUpdate(j, session.nodeId(), u.getFencingToken(), u.getState(),
             u.getExitCode(), u.getMessage(), clock.instant(), sane(u.getEnergyWh()));
-        return result[0].accepted() ? result[0].job() : null;
+        if (!result[0].accepted()) {
+          return null;
+        }
+        if (usefulFraction != null && result[0].attemptEnded()) {
+          io.hearth.api.v1.Job accounted = JobLifecycle.accountEnergy(result[0].job(), u.getFencingToken(), usefulFraction,
+              options.displacedHeatingGramsPerKwh(), energyAssumptions);
+          if (accounted != null) {
+            return accounted;
+          }
+        }
+        return result[0].job();
       });
       JobLifecycle.UpdateResult r = result[0];
       if (r == null) {

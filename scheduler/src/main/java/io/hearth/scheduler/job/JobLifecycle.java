@@ -269,6 +269,28 @@ public final class JobLifecycle {
     return j.build();
   }
 
+  /** What a job's energy facts assume, for a displacement of {@code gramsPerKwh} gCO2 per kWh of heat. */
+  public static String energyAssumptions(double gramsPerKwh) {
+    return String.format(java.util.Locale.ROOT,
+        "CO2 avoided = useful heat x %.0f gCO2 per kWh of heat displaced (default: a gas boiler, 227 g/kWh of gas at"
+            + " 90 %% efficiency); the compute's electricity is counted as spent either way", gramsPerKwh);
+  }
+
+  /**
+   * Whether the job's energy facts already count every attempt's energy (so accounting an attempt
+   * again changes nothing, or only an attempt that drew none).
+   */
+  public static boolean energyAccounted(Job job) {
+    if (!job.hasEnergy()) {
+      return false;
+    }
+    double energy = 0;
+    for (Attempt a : job.getAttemptsList()) {
+      energy += a.getEnergyWh();
+    }
+    return job.getEnergy().getEnergyWh() == energy;
+  }
+
   /**
    * Records how much of an ended attempt's energy was useful heat (its node's demand vs draw while it
    * ran) and recomputes the job's energy facts. Null when nothing changes.

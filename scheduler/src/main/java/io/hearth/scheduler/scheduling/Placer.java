@@ -225,9 +225,7 @@ public final class Placer implements AutoCloseable {
     this.options = options;
     this.audit = audit;
     this.quotas = io.hearth.scheduler.placement.Quotas.parse(options.runningCoreQuotas());
-    this.energyAssumptions = String.format(java.util.Locale.ROOT,
-        "CO2 avoided = useful heat x %.0f gCO2 per kWh of heat displaced (default: a gas boiler, 227 g/kWh of gas at"
-            + " 90 %% efficiency); the compute's electricity is counted as spent either way", options.displacedHeatingGramsPerKwh());
+    this.energyAssumptions = JobLifecycle.energyAssumptions(options.displacedHeatingGramsPerKwh());
     this.store = store;
     this.clock = clock;
     this.engine = engine;
@@ -351,7 +349,10 @@ public final class Placer implements AutoCloseable {
   public void attemptEnded(long token, Job after) {
     execute(() -> {
       release(token);
-      accountEnergy(after.getJobId(), token);
+      if (!JobLifecycle.energyAccounted(after)) {
+        // The member holding the node's stream accounts the energy with the end when it can.
+        accountEnergy(after.getJobId(), token);
+      }
       if (after.getState() == JobState.JOB_STATE_QUEUED) {
         enqueue(after);
       }
@@ -765,15 +766,7 @@ public final class Placer implements AutoCloseable {
   /** Share of a node's compute draw that its room or tank wants now: 0 on data-center nodes. */
   private double usefulFraction(int slot) {
     var fleet = engine.fleet();
-    if (!fleet.isHeater(slot)) {
-      return 0;
-    }
-    double draw = fleet.computeDrawWatts(slot);
-    double demand = fleet.heatDemandWatts(slot);
-    if (draw <= 0) {
-      return demand > 0 ? 1 : 0;
-    }
-    return Math.min(draw, demand) / draw;
+    return NodeSession.usefulFraction(fleet.isHeater(slot), fleet.heatDemandWatts(slot), fleet.computeDrawWatts(slot));
   }
 
   /**

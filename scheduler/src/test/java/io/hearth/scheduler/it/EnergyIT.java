@@ -4,18 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.stub.StreamObserver;
 import io.hearth.api.v1.GetJobRequest;
 import io.hearth.api.v1.Job;
+import io.hearth.api.v1.JobEvent;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.NodeKind;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.api.v1.SubmitJobRequest;
+import io.hearth.api.v1.WatchJobsRequest;
 import io.hearth.worker.agent.NodeAgent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +45,14 @@ class EnergyIT {
         ids.add(bank.submitJob(SubmitJobRequest.newBuilder().setSpec(TestScheduler.spec("esg-" + i, "sleep", "2")
             .setMinSecurityClass(SecurityClass.SECURITY_CLASS_SEALED)).build()).getJob().getJobId());
       }
+      // Watched from before they end (each sleeps 2 s once it runs).
+      List<JobEvent> events = new CopyOnWriteArrayList<>();
+      JobServiceGrpc.newStub(hearth.channel("tenant/esg-bank")).watchJobs(
+          WatchJobsRequest.newBuilder().addAllJobIds(ids).build(), new StreamObserver<>() {
+            @Override public void onNext(JobEvent e) { events.add(e); }
+            @Override public void onError(Throwable t) { }
+            @Override public void onCompleted() { }
+          });
       await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id ->
           bank.getJob(GetJobRequest.newBuilder().setJobId(id).build()).getState() == JobState.JOB_STATE_SUCCEEDED));
       await().atMost(Duration.ofSeconds(10)).until(() -> ids.stream().allMatch(id ->
@@ -69,6 +81,18 @@ class EnergyIT {
         assertThat(e.getEnergyWh()).isCloseTo(watts * 2 / 3600, within(watts * 1.5 / 3600));
       }
       assertThat(onRadiator).isBetween(1, 11);
+      // The member holding a node's stream records the energy with the attempt's end, in one change:
+      // each job's SUCCEEDED event already carries its energy facts, and no change follows it.
+      await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
+          .filter(e -> e.getJob().getState() == JobState.JOB_STATE_SUCCEEDED).count() >= ids.size());
+      for (String id : ids) {
+        List<JobEvent> ofJob = events.stream().filter(e -> e.getJob().getJobId().equals(id)).toList();
+        assertThat(ofJob).as("events of %s", id).isNotEmpty();
+        Job last = ofJob.get(ofJob.size() - 1).getJob();
+        assertThat(last.getState()).isEqualTo(JobState.JOB_STATE_SUCCEEDED);
+        assertThat(last.getEnergy().getEnergyWh()).as("energy with the end of %s", id).isPositive();
+        assertThat(ofJob.stream().filter(e -> e.getJob().getState() == JobState.JOB_STATE_SUCCEEDED)).hasSize(1);
+      }
       double nodesWh = rad.energyWh() + dc.energyWh();
       System.out.printf("energy: jobs %.4f Wh, nodes' own telemetry %.4f Wh (%.2f %%)%n", jobsWh, nodesWh,
           100 * Math.abs(jobsWh - nodesWh) / nodesWh);
