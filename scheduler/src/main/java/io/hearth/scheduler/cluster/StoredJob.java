@@ -7,14 +7,13 @@ import io.hearth.scheduler.job.JobLifecycle;
 /**
  * How a job lives in the Hazelcast {@code hearth.jobs} map: the {@code Job} protobuf as bytes, with
  * the few fields that queries and indexes need copied beside it (Compact serialization reads them
- * without decoding the job).
+ * without decoding the job). {@code endedAt} and {@code instances} are derived from the job, so
+ * the durable stores do not keep them.
  *
  * @param endedAt when the job ended (its last update), epoch milliseconds, for the retention sweep;
  *     0 while it is live, and for an array job's instances, which are deleted with their array job.
  * @param instances the instances of an array job's own record (2 or more), else 0: the leader's
  *     reconciliation finds the live array jobs by it without decoding every live job.
- *
- * <p>{@code endedAt} and {@code instances} are derived from the job, so the durable stores do not keep them.
  */
 public record StoredJob(String jobId, String owner, int state, int tier, byte[] job, long endedAt, int instances) {
 

@@ -207,21 +207,23 @@ public final class JobFollowUps implements AutoCloseable {
     Map<String, Job> arrays = new java.util.HashMap<>();
     for (Job j : store.inStates(List.of(JobState.JOB_STATE_BLOCKED))) {
       if (j.hasArray()) {
-        continue;
-      } else if (j.getArrayJobId().isEmpty()) {
+        continue; // an array job's own record: refreshed above
+      }
+      if (j.getArrayJobId().isEmpty()) {
         evaluate(j.getJobId());
+        continue;
+      }
+      // An instance left BLOCKED: it follows its array job once that was released or ended.
+      Job array = arrays.computeIfAbsent(j.getArrayJobId(), store::get);
+      if (array == null || array.getState() == JobState.JOB_STATE_BLOCKED) {
+        continue;
+      }
+      if (JobLifecycle.isTerminal(array.getState())) {
+        store.update(j.getJobId(), x -> JobLifecycle.failBlocked(x, array.getStateReason(), now));
       } else {
-        Job array = arrays.computeIfAbsent(j.getArrayJobId(), store::get);
-        if (array == null || array.getState() == JobState.JOB_STATE_BLOCKED) {
-          continue;
-        }
-        if (JobLifecycle.isTerminal(array.getState())) {
-          store.update(j.getJobId(), x -> JobLifecycle.failBlocked(x, array.getStateReason(), now));
-        } else {
-          Job inst = store.update(j.getJobId(), x -> JobLifecycle.release(x, now));
-          if (inst != null) {
-            placer.submitted(inst);
-          }
+        Job inst = store.update(j.getJobId(), x -> JobLifecycle.release(x, now));
+        if (inst != null) {
+          placer.submitted(inst);
         }
       }
     }
