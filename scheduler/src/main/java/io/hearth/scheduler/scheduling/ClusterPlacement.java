@@ -518,6 +518,13 @@ public final class ClusterPlacement implements AutoCloseable, io.hearth.schedule
 
   private void remoteHello(Placer p, Message<Buffer> m) throws InvalidProtocolBufferException {
     String member = m.headers().get("member");
+    if (memberId.equals(member)) {
+      // This member's own stream, told to the leader before this member came to lead, the message
+      // arriving once it leads: its placer took its own streams at take-over. A relay of the same
+      // stream would supersede (close) the node's real stream and, its hello being out of date,
+      // take back the attempts assigned since as lost while the node runs them.
+      return;
+    }
     long serial = Long.parseLong(m.headers().get("serial"));
     Hello hello = Hello.parseFrom(m.body().getBytes());
     String key = member + "/" + serial;
