@@ -24,7 +24,6 @@ import io.hearth.api.v1.SubmitJobRequest;
 import io.hearth.api.v1.SubmitJobsRequest;
 import io.hearth.api.v1.SubmitJobsResponse;
 import io.hearth.api.v1.WatchJobsRequest;
-import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.worker.agent.NodeAgent;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -69,11 +68,7 @@ class ArrayJobsIT {
   }
 
   private static Job awaitState(String id, JobState state) {
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250))
-        .until(() -> JobLifecycle.isTerminal(get(id).getState()));
-    Job j = get(id);
-    assertThat(j.getState()).as("%s: %s", id, j.getStateReason()).isEqualTo(state);
-    return j;
+    return TestScheduler.awaitEnded(acme, id, state, Duration.ofSeconds(180));
   }
 
   private static String stdout(String jobId) {

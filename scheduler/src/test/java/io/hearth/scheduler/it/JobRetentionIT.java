@@ -15,7 +15,6 @@ import io.hearth.api.v1.JobSpec;
 import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.SubmitJobRequest;
 import io.hearth.api.v1.SubmitJobResponse;
-import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.worker.agent.NodeAgent;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,11 +71,7 @@ class JobRetentionIT {
   }
 
   private static Job awaitEnded(String id, JobState state) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-        .until(() -> JobLifecycle.isTerminal(get(id).getState()));
-    Job j = get(id);
-    assertThat(j.getState()).as("%s: %s", id, j.getStateReason()).isEqualTo(state);
-    return j;
+    return TestScheduler.awaitEnded(acme, id, state, Duration.ofSeconds(60));
   }
 
   @Test

@@ -1,17 +1,24 @@
 package io.hearth.scheduler.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import io.hearth.api.v1.GetJobRequest;
+import io.hearth.api.v1.Job;
 import io.hearth.api.v1.JobServiceGrpc;
 import io.hearth.api.v1.JobSpec;
+import io.hearth.api.v1.JobState;
 import io.hearth.api.v1.SecurityClass;
 import io.hearth.api.v1.Tier;
 import io.hearth.api.v1.Workload;
 import io.hearth.certs.DevCa;
 import io.hearth.scheduler.HearthScheduler;
 import io.hearth.scheduler.config.SchedulerOptions;
+import io.hearth.scheduler.job.JobLifecycle;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -186,6 +193,15 @@ public final class TestScheduler implements AutoCloseable {
     }
     return donations.claimOffer(io.hearth.api.v1.ClaimOfferRequest.newBuilder().setOfferId(offer.getOfferId())
         .setCoreHours(Math.min(coreHours, offer.getCoreHours())).build()).getGrantId();
+  }
+
+  /** Waits up to {@code atMost} for the job to end, checks it ended in {@code state}, and returns it. */
+  public static Job awaitEnded(JobServiceGrpc.JobServiceBlockingStub stub, String jobId, JobState state, Duration atMost) {
+    GetJobRequest get = GetJobRequest.newBuilder().setJobId(jobId).build();
+    await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> JobLifecycle.isTerminal(stub.getJob(get).getState()));
+    Job j = stub.getJob(get);
+    assertThat(j.getState()).as("%s: %s", jobId, j.getStateReason()).isEqualTo(state);
+    return j;
   }
 
   /** A small valid spec running {@code argv}. */
