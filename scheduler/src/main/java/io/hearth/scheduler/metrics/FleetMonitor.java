@@ -8,6 +8,7 @@ import io.hearth.api.v1.JobState;
 import io.hearth.scheduler.cluster.HazelcastConfigs;
 import io.hearth.scheduler.cluster.StoredJob;
 import io.hearth.scheduler.job.JobLifecycle;
+import io.hearth.scheduler.scheduling.CostBudget;
 import io.hearth.scheduler.scheduling.FleetSnapshot;
 import io.hearth.scheduler.scheduling.Placer;
 import io.vertx.core.Future;
@@ -102,12 +103,22 @@ public final class FleetMonitor implements AutoCloseable {
   }
 
   /**
-   * Counts the jobs in every state. Ended jobs (every job kept by the retention) are counted only
-   * every {@value #ENDED_COUNT_EVERY}th time: a count costs the partition threads a pass over every
-   * matching job, so counting a large history every couple of seconds would slow every job write
-   * as the history grows. The counts of live states (blocked, queued, assigned, running) are fresh.
+   * Counts the jobs in every state. A count costs the partition threads a pass over every matching
+   * job (the state index hands out a copy of its entries), so counting a large queue or history on
+   * every refresh would slow every job write as it grows. Two bounds: ended jobs (every job kept by
+   * the retention) are counted only every {@value #ENDED_COUNT_EVERY}th time, and the counts are
+   * taken again only once {@value #COUNT_BUDGET_FACTOR} times the last counting's duration has
+   * passed, and at most 30 s (one slow count, in a pause, does not leave the counts stale for
+   * long); meanwhile the figures carry the last counts with a fresh fleet snapshot. A count's query
+   * runs on both partition threads here, so its CPU is about twice its duration: with 120,000 jobs
+   * queued, counting took 20 % of the scheduler's CPU samples at every refresh, and 12 % at 20 times
+   * its duration (benchmarks/README.md, "Passes over a backlog").
    */
   private FleetFigures aggregate(FleetSnapshot snapshot) {
+    if (!counting.due()) {
+      return FleetFigures.of(snapshot, lastCounts, hz.getCluster().getMembers().size());
+    }
+    long start = counting.start();
     boolean ended = aggregations % ENDED_COUNT_EVERY == 0;
     aggregations++;
     long[] byState = endedCounts.clone();
@@ -121,8 +132,16 @@ public final class FleetMonitor implements AutoCloseable {
     if (ended) {
       endedCounts = byState;
     }
+    lastCounts = byState;
+    counting.spent(start);
     return FleetFigures.of(snapshot, byState, hz.getCluster().getMembers().size());
   }
+
+  /** Counting waits this many times its last duration before it runs again. */
+  static final int COUNT_BUDGET_FACTOR = 100;
+  private final CostBudget counting = new CostBudget(COUNT_BUDGET_FACTOR, Duration.ofSeconds(30));
+  /** The last counts by state (one aggregation runs at a time, on whichever worker thread; hence volatile). */
+  private volatile long[] lastCounts = new long[FleetFigures.JOB_STATES + 1];
 
   @Override
   public void close() {

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * BLOCKED is checked at once, in case its parents ended meanwhile. All state lives in the job
  * store, so a member that dies half-way loses nothing: the leader reconciles every
  * {@value #RECONCILE_MS} ms (blocked jobs whose parents ended, array aggregates, instances left
- * BLOCKED by a release cut short).
+ * BLOCKED by a release cut short). A reconciliation reads the live jobs through the state index,
+ * a pass over the whole queue during a backlog, so it also waits {@value #RECONCILE_BUDGET_FACTOR}
+ * times its last duration (at most a minute) before it runs again.
  *
  * <p>Threading: {@link #changed} is called on the thread that changed the job and only queues
  * work; everything else runs on this member's own follow-up thread, which may block on Hazelcast.
@@ -38,6 +40,8 @@ public final class JobFollowUps implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobFollowUps.class);
   static final long ARRAY_BATCH_MS = 100;
+  static final int RECONCILE_BUDGET_FACTOR = 50;
+  private final CostBudget reconciling = new CostBudget(RECONCILE_BUDGET_FACTOR, java.time.Duration.ofMinutes(1));
   /** Jobs that end within this long share one look-up of their owners' BLOCKED jobs. */
   static final long RELEASE_BATCH_MS = 20;
   static final long RECONCILE_MS = 10_000;
@@ -61,8 +65,10 @@ public final class JobFollowUps implements AutoCloseable {
       return t;
     });
     thread.scheduleWithFixedDelay(() -> guarded("reconcile", () -> {
-      if (placer.isLeader()) {
+      if (placer.isLeader() && reconciling.due()) {
+        long start = reconciling.start();
         reconcile();
+        reconciling.spent(start);
       }
     }), RECONCILE_MS, RECONCILE_MS, TimeUnit.MILLISECONDS);
     store.onTransition(this::changed);

@@ -1,0 +1,49 @@
+package io.hearth.scheduler.scheduling;
+
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * Paces a periodic pass whose cost grows with what it reads (a pass over the queue, the live jobs
+ * or the job history): after a pass that took {@code T}, the next one is due only once
+ * {@code factor * T} has passed (at most {@code maxWait}), so the pass keeps to about
+ * {@code 1/factor} of a thread however large the data grows, instead of taking time from the
+ * placement it serves. A small pass stays due at every tick. Thread-safe.
+ */
+public final class CostBudget {
+
+  private final int factor;
+  private final long maxWaitNanos;
+  private final LongSupplier nanoTime;
+  private volatile long notBefore;
+
+  public CostBudget(int factor, Duration maxWait) {
+    this(factor, maxWait, System::nanoTime);
+  }
+
+  CostBudget(int factor, Duration maxWait, LongSupplier nanoTime) {
+    if (factor < 1) {
+      throw new IllegalArgumentException("factor: " + factor + " (expected: >= 1)");
+    }
+    this.factor = factor;
+    this.maxWaitNanos = maxWait.toNanos();
+    this.nanoTime = nanoTime;
+    this.notBefore = nanoTime.getAsLong();
+  }
+
+  /** Whether a pass may run now. */
+  public boolean due() {
+    return nanoTime.getAsLong() - notBefore >= 0;
+  }
+
+  /** The time to pass to {@link #spent} when a pass begins. */
+  public long start() {
+    return nanoTime.getAsLong();
+  }
+
+  /** Records a pass that began at {@code startNanos} (from {@link #start}) and ends now. */
+  public void spent(long startNanos) {
+    long now = nanoTime.getAsLong();
+    notBefore = now + Math.min(Math.max(0, now - startNanos) * factor, maxWaitNanos);
+  }
+}

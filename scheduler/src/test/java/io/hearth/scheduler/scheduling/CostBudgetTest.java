@@ -1,0 +1,59 @@
+package io.hearth.scheduler.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class CostBudgetTest {
+
+  private final AtomicLong now = new AtomicLong(1_000);
+
+  @Test
+  void aPassWaitsItsCostTimesTheFactorBeforeTheNext() {
+    CostBudget budget = new CostBudget(20, Duration.ofSeconds(10), now::get);
+    assertThat(budget.due()).isTrue();
+    long start = budget.start();
+    now.addAndGet(ms(50));
+    budget.spent(start);
+    assertThat(budget.due()).isFalse();
+    now.addAndGet(ms(999));
+    assertThat(budget.due()).as("50 ms x 20 = 1 s not yet over").isFalse();
+    now.addAndGet(ms(1));
+    assertThat(budget.due()).isTrue();
+  }
+
+  @Test
+  void theWaitIsCappedSoOneSlowPassDoesNotStallTheNextForLong() {
+    CostBudget budget = new CostBudget(20, Duration.ofSeconds(10), now::get);
+    long start = budget.start();
+    now.addAndGet(ms(2_000));
+    budget.spent(start);
+    now.addAndGet(ms(9_999));
+    assertThat(budget.due()).isFalse();
+    now.addAndGet(ms(1));
+    assertThat(budget.due()).as("capped at 10 s, not 40 s").isTrue();
+  }
+
+  @Test
+  void aCheapPassStaysDueAtEveryTick() {
+    CostBudget budget = new CostBudget(20, Duration.ofSeconds(10), now::get);
+    long start = budget.start();
+    now.addAndGet(TimeUnit.MICROSECONDS.toNanos(100));
+    budget.spent(start);
+    now.addAndGet(ms(100));
+    assertThat(budget.due()).isTrue();
+  }
+
+  @Test
+  void refusesAFactorBelowOne() {
+    assertThatThrownBy(() -> new CostBudget(0, Duration.ofSeconds(1))).hasMessageContaining("factor: 0 (expected: >= 1)");
+  }
+
+  private static long ms(long millis) {
+    return TimeUnit.MILLISECONDS.toNanos(millis);
+  }
+}
