@@ -125,9 +125,9 @@ public final class JobFollowUps implements AutoCloseable {
 
   /**
    * Evaluates the BLOCKED dependents of the jobs that ended since the last call (at most
-   * {@value #RELEASE_BATCH_MS} ms ago): one look-up of each owner's BLOCKED jobs for all of that
-   * owner's ended jobs (a busy tenant ends hundreds a second, and a query per job was a tenth of the
-   * scheduler's CPU).
+   * {@value #RELEASE_BATCH_MS} ms ago): one look-up of the BLOCKED jobs of every owner concerned,
+   * for all of their ended jobs (a busy tenant ends hundreds a second, and a query per job was a
+   * tenth of the scheduler's CPU; a query per owner and batch was still 2 %).
    */
   private void releaseDependents() {
     releaseScheduled.set(false);
@@ -135,11 +135,12 @@ public final class JobFollowUps implements AutoCloseable {
     for (Job parent; (parent = endedParents.poll()) != null; ) {
       endedByOwner.computeIfAbsent(parent.getOwner(), o -> new HashSet<>()).add(parent.getJobId());
     }
-    for (Map.Entry<String, Set<String>> owner : endedByOwner.entrySet()) {
-      for (Job j : store.blockedOf(owner.getKey())) {
-        if (j.getArrayJobId().isEmpty() && Dependencies.dependsOnAny(j, owner.getValue())) {
-          evaluate(j.getJobId());
-        }
+    if (endedByOwner.isEmpty()) {
+      return;
+    }
+    for (Job j : store.blockedOf(endedByOwner.keySet())) {
+      if (j.getArrayJobId().isEmpty() && Dependencies.dependsOnAny(j, endedByOwner.get(j.getOwner()))) {
+        evaluate(j.getJobId());
       }
     }
   }

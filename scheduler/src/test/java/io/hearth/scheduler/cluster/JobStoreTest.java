@@ -250,4 +250,22 @@ class JobStoreTest {
     assertThat(store.get(recent)).isNotNull();
     assertThat(store.get(ArrayJobs.instanceId(array, 0))).isNotNull();
   }
+
+  /** One look-up serves the ended jobs of several owners: their BLOCKED jobs, and no one else's. */
+  @Test
+  void blockedOfReturnsTheBlockedJobsOfTheOwnersAskedAbout() {
+    String acme = blocked("tenant/acme", "a");
+    String globex = blocked("tenant/globex", "g");
+    blocked("tenant/initech", "i");
+    store.createIdempotent(fresh("tenant/acme", "queued"));
+
+    assertThat(store.blockedOf(java.util.Set.of("tenant/acme", "tenant/globex")))
+        .extracting(Job::getJobId).containsExactlyInAnyOrder(acme, globex);
+    assertThat(store.blockedOf(java.util.Set.of("tenant/nobody"))).isEmpty();
+  }
+
+  private String blocked(String owner, String requestId) {
+    Job j = fresh(owner, requestId);
+    return store.createIdempotent(j.toBuilder().setState(JobState.JOB_STATE_BLOCKED).build()).job().getJobId();
+  }
 }
