@@ -40,6 +40,16 @@ public interface DurableStore extends AutoCloseable {
   /** Commits made and rows written so far (for tests and the load report). */
   long[] commitsAndRows();
 
+  /**
+   * Whether Hazelcast should call this store off its partition threads: true for a store whose
+   * writes wait on a network round trip (a database); false for one whose loads are look-ups in
+   * memory and whose writes are appends to the page cache, where handing each call to another
+   * thread and back costs more than the call.
+   */
+  default boolean offload() {
+    return true;
+  }
+
   /** What the store is and where, for logs. */
   String description();
 

@@ -78,11 +78,11 @@ public final class HazelcastConfigs {
         .setBackupCount(1)
         .setAsyncBackupCount(0)
         .setReadBackupData(false)
-        .setMapStoreConfig(writeThrough(store.jobs()))
+        .setMapStoreConfig(writeThrough(store.jobs(), store.offload()))
         .addIndexConfig(new IndexConfig(IndexType.HASH, "owner"))
         .addIndexConfig(new IndexConfig(IndexType.HASH, "state"));
     MapConfig requests = new MapConfig(REQUESTS_MAP).setBackupCount(1)
-        .setMapStoreConfig(writeThrough(store.requests()));
+        .setMapStoreConfig(writeThrough(store.requests(), store.offload()));
     if (options.expectedMembers() > 1) {
       // A member starts only once a majority has joined: the maps are loaded from the store and
       // used by a cluster that may write them.
@@ -94,8 +94,9 @@ public final class HazelcastConfigs {
     }
     config.addMapConfig(jobs);
     config.addMapConfig(requests);
-    // Write-through calls run on this executor (offloaded from the partition threads) and mostly
-    // wait for the store's group commit: enough of them lets many changes share one commit.
+    // A database store's write-through calls run on this executor (offloaded from the partition
+    // threads) and mostly wait for its group commit: enough of them lets many changes share one
+    // commit. The journal's calls run on the partition threads (DurableStore.offload).
     config.getExecutorConfig(MAP_STORE_EXECUTOR).setPoolSize(MAP_STORE_THREADS);
     config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
     for (String m : java.util.List.of("hearth.offers", "hearth.claims", "hearth.grants")) {
@@ -110,9 +111,10 @@ public final class HazelcastConfigs {
   static final int MAP_STORE_THREADS = 32;
 
   /** Write-through (a change returns once stored), loaded in full before the map is first used. */
-  private static MapStoreConfig writeThrough(Object implementation) {
+  private static MapStoreConfig writeThrough(Object implementation, boolean offload) {
     return new MapStoreConfig()
         .setEnabled(true)
+        .setOffload(offload)
         .setImplementation(implementation)
         .setWriteDelaySeconds(0)
         .setInitialLoadMode(MapStoreConfig.InitialLoadMode.EAGER);

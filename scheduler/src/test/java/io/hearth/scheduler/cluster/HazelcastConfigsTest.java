@@ -60,6 +60,25 @@ class HazelcastConfigsTest {
         .isEqualTo(String.valueOf(HazelcastConfigs.GRACEFUL_SHUTDOWN_MAX_WAIT.toSeconds()));
   }
 
+  /**
+   * The journal's calls run on the partition threads (a load is a look-up in memory, a write an
+   * append to the page cache); a database's are offloaded, since each waits on a round trip.
+   */
+  @Test
+  void onlyADatabaseStoreIsCalledOffThePartitionThreads() {
+    for (SchedulerOptions.StoreType type : SchedulerOptions.StoreType.values()) {
+      if (type == SchedulerOptions.StoreType.POSTGRESQL) {
+        continue; // needs a server to open; it is a SqlStore as H2 is
+      }
+      Config config = config(SchedulerOptions.builder().storeType(type)
+          .storeDataDir(dir.resolve("db-" + type).toString()).build());
+      boolean database = type != SchedulerOptions.StoreType.JOURNAL;
+      for (String map : List.of(HazelcastConfigs.JOBS_MAP, HazelcastConfigs.REQUESTS_MAP)) {
+        assertThat(config.getMapConfig(map).getMapStoreConfig().isOffload()).as(type + " " + map).isEqualTo(database);
+      }
+    }
+  }
+
   private JoinConfig join(SchedulerOptions options) {
     return config(options).getNetworkConfig().getJoin();
   }
