@@ -42,7 +42,7 @@ public final class FleetMonitor implements AutoCloseable {
   private final long timer;
   private volatile FleetFigures latest = FleetFigures.EMPTY;
   private Future<FleetFigures> inFlight;
-  /** Aggregations so far (one runs at a time, on whichever worker thread; hence volatile). */
+  /** Countings so far (one aggregation runs at a time, on whichever worker thread; hence volatile). */
   private volatile long aggregations;
   /** The last counts with the ended states counted (live states are counted each time anyway). */
   private volatile long[] endedCounts = new long[FleetFigures.JOB_STATES + 1];
@@ -112,7 +112,7 @@ public final class FleetMonitor implements AutoCloseable {
    * long); meanwhile the figures carry the last counts with a fresh fleet snapshot. A count's query
    * runs on both partition threads here, so its CPU is about twice its duration: with 120,000 jobs
    * queued, counting took 20 % of the scheduler's CPU samples at every refresh, and 12 % at 20 times
-   * its duration (benchmarks/README.md, "Passes over a backlog").
+   * its duration (benchmarks/README.md, round 6).
    */
   private FleetFigures aggregate(FleetSnapshot snapshot) {
     if (!counting.due()) {
