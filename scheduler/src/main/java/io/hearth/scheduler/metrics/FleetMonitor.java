@@ -122,18 +122,21 @@ public final class FleetMonitor implements AutoCloseable {
     boolean ended = aggregations % ENDED_COUNT_EVERY == 0;
     aggregations++;
     long[] byState = endedCounts.clone();
-    for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
-      JobState state = JobState.forNumber(s);
-      if (state != null && (ended || !JobLifecycle.isTerminal(state))) {
-        Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
-        byState[s] = n == null ? 0 : n;
+    try {
+      for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
+        JobState state = JobState.forNumber(s);
+        if (state != null && (ended || !JobLifecycle.isTerminal(state))) {
+          Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
+          byState[s] = n == null ? 0 : n;
+        }
       }
+    } finally {
+      counting.spent(start);
     }
     if (ended) {
       endedCounts = byState;
     }
     lastCounts = byState;
-    counting.spent(start);
     return FleetFigures.of(snapshot, byState, hz.getCluster().getMembers().size());
   }
 

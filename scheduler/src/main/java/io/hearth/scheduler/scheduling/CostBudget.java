@@ -8,7 +8,9 @@ import java.util.function.LongSupplier;
  * or the job history): after a pass that took {@code T}, the next one is due only once
  * {@code factor * T} has passed (at most {@code maxWait}), so the pass keeps to about
  * {@code 1/factor} of a thread however large the data grows, instead of taking time from the
- * placement it serves. A small pass stays due at every tick. Thread-safe.
+ * placement it serves. A small pass stays due at every tick; a pass in flight is not due again
+ * (for at most {@code maxWait}), so a tick that comes while a long pass runs does not start a
+ * second one. Thread-safe.
  */
 public final class CostBudget {
 
@@ -36,12 +38,17 @@ public final class CostBudget {
     return nanoTime.getAsLong() - notBefore >= 0;
   }
 
-  /** The time to pass to {@link #spent} when a pass begins. */
+  /**
+   * Begins a pass: it is not due again until {@link #spent} (call it in a {@code finally}), or
+   * {@code maxWait} if that never comes. Returns the time to pass to {@link #spent}.
+   */
   public long start() {
-    return nanoTime.getAsLong();
+    long now = nanoTime.getAsLong();
+    notBefore = now + maxWaitNanos;
+    return now;
   }
 
-  /** Records a pass that began at {@code startNanos} (from {@link #start}) and ends now. */
+  /** Records a pass that began at {@code startNanos} (from {@link #start}) and ends now, failed or not. */
   public void spent(long startNanos) {
     long now = nanoTime.getAsLong();
     notBefore = now + Math.min(Math.max(0, now - startNanos) * factor, maxWaitNanos);

@@ -67,8 +67,11 @@ public final class JobFollowUps implements AutoCloseable {
     thread.scheduleWithFixedDelay(() -> guarded("reconcile", () -> {
       if (placer.isLeader() && reconciling.due()) {
         long start = reconciling.start();
-        reconcile();
-        reconciling.spent(start);
+        try {
+          reconcile();
+        } finally {
+          reconciling.spent(start);
+        }
       }
     }), RECONCILE_MS, RECONCILE_MS, TimeUnit.MILLISECONDS);
     store.onTransition(this::changed);

@@ -276,8 +276,12 @@ public final class Placer implements AutoCloseable {
     }
     writers.execute(() -> guarded("queue rescan", () -> {
       long start = rescans.start();
-      Set<String> queued = store.idsInState(JobState.JOB_STATE_QUEUED);
-      rescans.spent(start);
+      Set<String> queued;
+      try {
+        queued = store.idsInState(JobState.JOB_STATE_QUEUED);
+      } finally {
+        rescans.spent(start);
+      }
       execute(() -> {
         queued.removeAll(pendingById.keySet());
         Set<String> twice = new HashSet<>(queued);

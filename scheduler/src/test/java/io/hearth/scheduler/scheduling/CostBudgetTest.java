@@ -49,6 +49,22 @@ class CostBudgetTest {
   }
 
   @Test
+  void aPassInFlightIsNotDueAgainUntilItEndsOrTheCapPasses() {
+    CostBudget budget = new CostBudget(20, Duration.ofSeconds(10), now::get);
+    long start = budget.start();
+    now.addAndGet(ms(9_999));
+    assertThat(budget.due()).as("still running").isFalse();
+    budget.spent(start);
+    assertThat(budget.due()).as("10 s x 20, capped at 10 s").isFalse();
+    now.addAndGet(ms(10_000));
+    assertThat(budget.due()).isTrue();
+
+    budget.start();
+    now.addAndGet(ms(10_000));
+    assertThat(budget.due()).as("a pass that never reported its end blocks at most the cap").isTrue();
+  }
+
+  @Test
   void refusesAFactorBelowOne() {
     assertThatThrownBy(() -> new CostBudget(0, Duration.ofSeconds(1))).hasMessageContaining("factor: 0 (expected: >= 1)");
   }
