@@ -10,12 +10,13 @@ import io.hearth.scheduler.config.SchedulerOptions;
  * starts, so a full restart of every member loses no accepted job.
  *
  * <p>Three kinds: an append-only journal in {@code store.data-dir} ({@link JournalStore}), an H2 file
- * database there, or PostgreSQL ({@link SqlStore}). Every kind group-commits ({@link GroupCommit}).
+ * database there, or PostgreSQL ({@link SqlStore}). The databases group-commit on a writer thread
+ * ({@link GroupCommit}); the journal's callers append their records themselves.
  */
 public interface DurableStore extends AutoCloseable {
 
   /**
-   * How long a caller waits for the writer to take its change before it gives up on it (a change
+   * How long a caller waits for a database's writer to take its change before it gives up on it (a change
    * the writer has taken is waited for to the end: its outcome is then the truth).
    */
   long COMMIT_WAIT_MS = 60_000;
@@ -23,7 +24,7 @@ public interface DurableStore extends AutoCloseable {
   /** Opens (and creates when needed) the store the options name. */
   static DurableStore open(SchedulerOptions options) {
     return switch (options.storeType()) {
-      case JOURNAL -> JournalStore.open(options, COMMIT_WAIT_MS);
+      case JOURNAL -> JournalStore.open(options);
       case H2, POSTGRESQL -> SqlStore.open(options, COMMIT_WAIT_MS);
     };
   }

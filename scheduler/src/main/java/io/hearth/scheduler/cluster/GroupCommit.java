@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * stopped waiting has told Hazelcast its change failed (the map kept the old value), so writing the
  * change later would put a value the map never took, possibly older than a later change of the same
  * row, into the store. A caller whose change was taken waits for the writer's verdict.
+ *
+ * <p>A sink whose write costs less than handing it over ({@link #onCallersThread}: the journal,
+ * one write(2) to the page cache) has no writer thread: each caller writes its own rows, one caller
+ * at a time. With Hazelcast calling the store on its two partition threads, batches of the writer
+ * thread held 1.1 rows on average, so the hand-off to it and back was all it added
+ * (benchmarks/README.md, round 7).
  */
 final class GroupCommit implements AutoCloseable {
 
@@ -112,19 +118,36 @@ final class GroupCommit implements AutoCloseable {
   private final LinkedBlockingQueue<Change> queue = new LinkedBlockingQueue<>();
   final AtomicLong commits = new AtomicLong();
   final AtomicLong rows = new AtomicLong();
+  /** The writer thread; null when callers write themselves. */
   private final Thread thread;
   private volatile boolean closed;
   /** A change taken from the queue that did not fit the last batch. */
   private Change carried;
 
   GroupCommit(Sink sink, String description, long commitWaitMs, long lingerNanos) {
+    this(sink, description, commitWaitMs, lingerNanos, true);
+  }
+
+  private GroupCommit(Sink sink, String description, long commitWaitMs, long lingerNanos, boolean writerThread) {
     this.sink = sink;
     this.lingerNanos = lingerNanos;
     this.description = description;
     this.commitWaitMs = commitWaitMs;
-    thread = new Thread(this::run, "hearth-store-writer");
-    thread.setDaemon(true);
-    thread.start();
+    if (writerThread) {
+      thread = new Thread(this::run, "hearth-store-writer");
+      thread.setDaemon(true);
+      thread.start();
+    } else {
+      thread = null;
+    }
+  }
+
+  /**
+   * Commits without a writer thread: each caller writes its rows through the sink itself, under a
+   * lock that one caller holds at a time, and a failure fails only that caller's rows.
+   */
+  static GroupCommit onCallersThread(Sink sink, String description) {
+    return new GroupCommit(sink, description, 0, 0, false);
   }
 
   /** Writes the rows in one batch shared with other callers; returns once they are durable. */
@@ -134,6 +157,10 @@ final class GroupCommit implements AutoCloseable {
     }
     if (closed) {
       throw new DurableStoreException("durable store " + description + " is closed", null);
+    }
+    if (thread == null) {
+      writeNow(rows);
+      return;
     }
     Change c = new Change(rows);
     queue.add(c);
@@ -159,6 +186,22 @@ final class GroupCommit implements AutoCloseable {
         throw new DurableStoreException("durable store write interrupted before it was taken; it will not be written", e);
       }
       throw new DurableStoreException("durable store write interrupted while being written: it may have landed", e);
+    }
+  }
+
+  private void writeNow(List<Row> rows) {
+    synchronized (sink) {
+      if (closed) {
+        throw new DurableStoreException("durable store " + description + " is closed", null);
+      }
+      try {
+        sink.write(rows);
+      } catch (Exception e) {
+        sink.reset();
+        throw failure(rows, e);
+      }
+      commits.incrementAndGet();
+      this.rows.addAndGet(rows.size());
     }
   }
 
@@ -265,7 +308,7 @@ final class GroupCommit implements AutoCloseable {
         // One change, or no row is to blame (the store is not there): fail them all now rather
         // than wait for the store once per change.
         for (Change c : batch) {
-          c.done.completeExceptionally(failure(c, e));
+          c.done.completeExceptionally(failure(c.rows, e));
         }
         return;
       }
@@ -277,10 +320,10 @@ final class GroupCommit implements AutoCloseable {
           c.done.complete(null);
         } catch (Exception one) {
           sink.reset();
-          c.done.completeExceptionally(failure(c, one));
+          c.done.completeExceptionally(failure(c.rows, one));
           if (sink.unreachable(one)) {
             for (Change rest : batch.subList(i + 1, batch.size())) {
-              rest.done.completeExceptionally(failure(rest, one));
+              rest.done.completeExceptionally(failure(rest.rows, one));
             }
             return;
           }
@@ -299,8 +342,8 @@ final class GroupCommit implements AutoCloseable {
     rows.addAndGet(all.size());
   }
 
-  private DurableStoreException failure(Change c, Exception e) {
-    String table = c.rows.get(0).table();
+  private DurableStoreException failure(List<Row> rows, Exception e) {
+    String table = rows.get(0).table();
     LOG.warn("durable store write on {} failed: {}", table, e.getMessage());
     return new DurableStoreException("durable store write on " + table + " failed: " + e.getMessage(), e);
   }
@@ -314,6 +357,14 @@ final class GroupCommit implements AutoCloseable {
 
   @Override
   public void close() {
+    if (thread == null) {
+      // Under the callers' lock: a write under way ends before the store closes its file, and no
+      // write starts after.
+      synchronized (sink) {
+        closed = true;
+      }
+      return;
+    }
     closed = true;
     try {
       thread.join(10_000);

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * <p>Hazelcast calls it on its partition threads, not offloaded: a load is a look-up in the index
  * (and, for a key about to be created, finds nothing), a write waits for one append to the page
  * cache. Handing each call to the map-store executor and back cost more than the call: without it,
- * SubmitJobs placed 1.5x as many jobs per second (benchmarks/README.md, round 6).
+ * SubmitJobs placed 1.5x as many jobs per second (benchmarks/README.md, round 6). For the same
+ * reason the caller appends its record itself rather than through a writer thread
+ * ({@link GroupCommit#onCallersThread}).
  *
  * <p>Durability: as the H2 default, a batch is written to the file (the kernel's page cache)
  * before anyone is told it is durable, so a killed member loses nothing; it is not forced to the
@@ -79,17 +81,17 @@ final class JournalStore implements DurableStore {
   /** How far into the file the index has read. */
   private long indexed;
 
-  private JournalStore(Path dir, FileChannel out, FileChannel in, long commitWaitMs) {
+  private JournalStore(Path dir, FileChannel out, FileChannel in) {
     this.dir = dir;
     this.file = dir.resolve(FILE);
     this.description = "journal " + file;
     this.out = out;
     this.in = in;
-    this.writer = new GroupCommit(new Appender(), description, commitWaitMs, 0);
+    this.writer = GroupCommit.onCallersThread(new Appender(), description);
   }
 
   /** Opens (and creates when needed) the journal in {@code store.data-dir}; compacts it when no other member uses it. */
-  static JournalStore open(SchedulerOptions options, long commitWaitMs) {
+  static JournalStore open(SchedulerOptions options) {
     Path dir = Path.of(options.storeDataDir()).toAbsolutePath().normalize();
     try {
       Files.createDirectories(dir);
@@ -121,7 +123,7 @@ final class JournalStore implements DurableStore {
       LOG.warn("durable store: {} also holds an h2 database (hearth.mv.db) that the journal does not read;"
           + " start with store.type=h2 to keep using it", dir);
     }
-    return new JournalStore(dir, out, in, commitWaitMs);
+    return new JournalStore(dir, out, in);
   }
 
   private static void closeQuietly(FileChannel c) {

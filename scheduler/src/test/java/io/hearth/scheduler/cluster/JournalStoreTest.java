@@ -166,8 +166,9 @@ class JournalStoreTest {
       for (Future<?> f : writes) {
         f.get();
       }
-      // Fewer commits than rows: concurrent writes shared them.
-      assertThat(a.commitsAndRows()[0] + b.commitsAndRows()[0]).isLessThan(2_001);
+      // Each caller appended its own record, without a writer thread between: one commit per row.
+      assertThat(a.commitsAndRows()[0] + b.commitsAndRows()[0]).isEqualTo(2_001);
+      assertThat(a.commitsAndRows()[1] + b.commitsAndRows()[1]).isEqualTo(2_001);
       assertThat(payload(a.jobs().load("job-1999"))).isEqualTo("payload 1999");
       assertThat(b.countJobs()).isEqualTo(2_000);
       // b had indexed job-0's first record: its catch-up moves the key to the newer one, and drops a deleted key.
@@ -185,6 +186,38 @@ class JournalStoreTest {
       assertThat(all).hasSize(1_999).doesNotContainKey("job-2");
       assertThat(payload(all.get("job-1999"))).isEqualTo("payload 1999");
       assertThat(payload(all.get("job-0"))).isEqualTo("third");
+    }
+  }
+
+  /**
+   * The caller appends its own record: a record the journal refuses fails that write alone, names
+   * the table and the bound, and leaves nothing in the file; writes before and after it are kept.
+   * A write after the store closed is refused.
+   */
+  @Test
+  void aRefusedRecordFailsOnlyItsOwnWriteAndTheJournalGoesOn() throws Exception {
+    MapStore<String, StoredJob> jobs;
+    long bytesBefore;
+    try (DurableStore store = DurableStore.open(options())) {
+      jobs = store.jobs();
+      jobs.store("job-1", job("job-1", 1, "one"));
+      bytesBefore = Files.size(dir.resolve(JournalStore.FILE));
+      String longKey = "k".repeat(70_000);
+      assertThatThrownBy(() -> jobs.store(longKey, job(longKey, 1, "too long")))
+          .isInstanceOf(DurableStore.DurableStoreException.class)
+          .hasMessageContaining("durable store write on hearth_jobs failed")
+          .hasMessageContaining("a key of 70000 bytes (expected: at most 65535)");
+      assertThat(Files.size(dir.resolve(JournalStore.FILE))).isEqualTo(bytesBefore);
+      jobs.store("job-2", job("job-2", 1, "two"));
+      assertThat(store.commitsAndRows()).containsExactly(2, 2);
+    }
+    assertThatThrownBy(() -> jobs.store("job-3", job("job-3", 1, "three")))
+        .isInstanceOf(DurableStore.DurableStoreException.class).hasMessageContaining("is closed");
+    try (DurableStore store = DurableStore.open(options())) {
+      assertThat(payload(store.jobs().load("job-1"))).isEqualTo("one");
+      assertThat(payload(store.jobs().load("job-2"))).isEqualTo("two");
+      assertThat(store.jobs().load("job-3")).isNull();
+      assertThat(store.countJobs()).isEqualTo(2);
     }
   }
 
