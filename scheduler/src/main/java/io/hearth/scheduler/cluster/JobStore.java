@@ -83,7 +83,25 @@ public final class JobStore {
 
   /** A new cluster-unique job id; ids sort by creation time. */
   public String newJobId() {
-    return String.format("job-%016x", jobIds.newId());
+    return jobId(jobIds.newId());
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /**
+   * {@code job-} and the id as 16 lower-case hex digits, as {@code String.format("job-%016x", id)}
+   * writes it, without the formatter (it was 1.6 % of the CPU samples of a load run's submissions).
+   */
+  static String jobId(long id) {
+    char[] c = new char[20];
+    c[0] = 'j';
+    c[1] = 'o';
+    c[2] = 'b';
+    c[3] = '-';
+    for (int i = 19; i >= 4; i--, id >>>= 4) {
+      c[i] = HEX[(int) (id & 15)];
+    }
+    return new String(c);
   }
 
   /** A new cluster-unique, positive fencing token. */

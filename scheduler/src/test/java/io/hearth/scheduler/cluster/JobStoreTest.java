@@ -65,6 +65,20 @@ class JobStoreTest {
     return JobLifecycle.accepted(store.newJobId(), owner, spec, Instant.now());
   }
 
+  /** Job ids read as they always did: the formatter's {@code job-%016x}, which ids sort by. */
+  @Test
+  void jobIdsAreTheFormattersSixteenHexDigits() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    List<Long> ids = new ArrayList<>(List.of(0L, 1L, 0xffL, Long.MAX_VALUE, Long.MIN_VALUE, -1L));
+    for (int i = 0; i < 1_000; i++) {
+      ids.add(random.nextLong());
+    }
+    for (long id : ids) {
+      assertThat(JobStore.jobId(id)).isEqualTo(String.format("job-%016x", id));
+    }
+    assertThat(JobStore.jobId(0xffL)).isEqualTo("job-00000000000000ff");
+  }
+
   @Test
   void aBatchCreatesOneJobPerRequestIdAndAnswersRepeatsWithTheOriginal() {
     Job earlier = store.createIdempotent(fresh("tenant/acme", "r-0")).job();
