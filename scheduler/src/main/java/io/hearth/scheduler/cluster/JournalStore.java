@@ -456,7 +456,7 @@ final class JournalStore implements DurableStore {
 
   /** Encodes a batch as whole records in one buffer and appends it with one write. */
   private final class Appender implements GroupCommit.Sink {
-    /** The batch buffer, reused (the writer thread is the only user). */
+    /** The batch buffer, reused (one caller at a time writes: GroupCommit holds the sink's lock). */
     private ByteBuffer buffer;
 
     @Override

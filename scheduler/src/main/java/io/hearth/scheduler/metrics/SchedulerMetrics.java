@@ -239,11 +239,11 @@ public final class SchedulerMetrics implements PlacementListener {
     return rows;
   }
 
-  /** Group commits of the durable store and the rows they wrote (rows / commits = the batch size). */
+  /** Commits of the durable store and the rows they wrote (rows / commits = the batch size; 1 for the journal). */
   public void watchStore(io.hearth.scheduler.cluster.DurableStore store) {
     FunctionCounter.builder("hearth.store.commits", store, d -> d.commitsAndRows()[0])
-        .description("Transactions committed by the durable store's writer").register(registry);
+        .description("Commits of the durable store (a database transaction, or a journal append)").register(registry);
     FunctionCounter.builder("hearth.store.rows", store, d -> d.commitsAndRows()[1])
-        .description("Rows written (upserted or deleted) by the durable store's writer").register(registry);
+        .description("Rows written (upserted or deleted) to the durable store").register(registry);
   }
 }

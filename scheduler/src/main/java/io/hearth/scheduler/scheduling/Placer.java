@@ -70,7 +70,7 @@ public final class Placer implements AutoCloseable {
   private static final int TIERS = 4;
   /** Decisions whose QUEUED -> ASSIGNED writes are made together, at most. */
   static final int BIND_BATCH = 256;
-  /** Threads that make those writes (each waits for the durable store's group commit). */
+  /** Threads that make those writes (each waits for its durable write; a database's are group-committed). */
   private static final int WRITERS = 32;
 
   private final SchedulerOptions options;
