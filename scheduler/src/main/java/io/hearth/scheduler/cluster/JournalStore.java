@@ -2,6 +2,7 @@ package io.hearth.scheduler.cluster;
 
 import com.hazelcast.map.MapStore;
 import io.hearth.scheduler.config.SchedulerOptions;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -72,16 +73,27 @@ final class JournalStore implements DurableStore {
   private final Path dir;
   private final Path file;
   private final String description;
-  private final FileChannel out;
-  /** Reads records for loads (its own channel: positional reads). */
-  private final FileChannel in;
+  /**
+   * Appends (O_APPEND). A stream, not a channel: a channel is closed for good when a thread
+   * interrupted during (or before) one of its calls uses it, and Hazelcast's partition threads,
+   * which append here, are interrupted when a member shuts down.
+   */
+  private final FileOutputStream out;
+  /**
+   * Reads records for loads (its own channel: positional reads). Loads run on Hazelcast's partition
+   * threads, and a channel used by an interrupted thread is closed, so {@link #reader} opens it
+   * again when that happened (guarded by this store's monitor).
+   */
+  private FileChannel in;
+  /** Set by {@link #close} (guarded by this store's monitor). */
+  private boolean closed;
   private final GroupCommit writer;
   /** Where each key's last record starts, per table, up to {@link #indexed}; built by the first load. */
   private List<Map<String, Position>> index;
   /** How far into the file the index has read. */
   private long indexed;
 
-  private JournalStore(Path dir, FileChannel out, FileChannel in) {
+  private JournalStore(Path dir, FileOutputStream out, FileChannel in) {
     this.dir = dir;
     this.file = dir.resolve(FILE);
     this.description = "journal " + file;
@@ -104,13 +116,12 @@ final class JournalStore implements DurableStore {
       throw new IllegalStateException("durable store journal " + dir.resolve(FILE) + ": cannot lock "
           + dir.resolve(LOCK_FILE) + ": " + e.getMessage(), e);
     }
-    FileChannel out = null;
+    FileOutputStream out = null;
     FileChannel in = null;
     try {
-      out = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.APPEND);
+      out = new FileOutputStream(dir.resolve(FILE).toFile(), true);
       in = FileChannel.open(dir.resolve(FILE), StandardOpenOption.READ);
-      LOG.info("durable store: journal {} ({} bytes)", dir.resolve(FILE), out.size());
+      LOG.info("durable store: journal {} ({} bytes)", dir.resolve(FILE), in.size());
     } catch (IOException e) {
       // Nothing half-open is left behind: the channels are closed and the host lock released.
       closeQuietly(out);
@@ -126,7 +137,7 @@ final class JournalStore implements DurableStore {
     return new JournalStore(dir, out, in);
   }
 
-  private static void closeQuietly(FileChannel c) {
+  private static void closeQuietly(java.io.Closeable c) {
     if (c != null) {
       try {
         c.close();
@@ -400,16 +411,28 @@ final class JournalStore implements DurableStore {
       if (index == null) {
         long t0 = System.nanoTime();
         index = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
-        indexed = scan(in, file, 0, index, true);
+        indexed = scan(reader(), file, 0, index, true);
         LOG.info("durable store journal {}: indexed {} jobs and {} request ids in {} ms", file, index.get(JOBS).size(),
             index.get(REQUESTS).size(), (System.nanoTime() - t0) / 1_000_000);
-      } else if (in.size() > indexed) {
+      } else if (reader().size() > indexed) {
         indexed = scan(in, file, indexed, index, true);
       }
     } catch (IOException e) {
       throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
     }
     return index;
+  }
+
+  /** The reading channel; opened again if a thread interrupted while it read closed it. */
+  private FileChannel reader() throws IOException {
+    if (closed) {
+      throw new IOException("the store is closed");
+    }
+    if (!in.isOpen()) {
+      LOG.warn("durable store journal {}: the reading channel was closed by an interrupted thread; opening it again", file);
+      in = FileChannel.open(file, StandardOpenOption.READ);
+    }
+    return in;
   }
 
   /** The keys of one table (a copy). */
@@ -429,7 +452,7 @@ final class JournalStore implements DurableStore {
       for (String key : keys) {
         Position at = positions.get(key);
         if (at != null) {
-          ByteBuffer record = readRecord(in, at.at);
+          ByteBuffer record = readRecord(reader(), at.at);
           record.position(HEADER);
           record.get(); // table
           string(record); // key
@@ -469,7 +492,7 @@ final class JournalStore implements DurableStore {
         total += HEADER + r.size();
       }
       if (buffer == null || buffer.capacity() < total) {
-        buffer = ByteBuffer.allocateDirect(Math.max(total, 1 << 20));
+        buffer = ByteBuffer.allocate(Math.max(total, 64 << 10));
       }
       ByteBuffer batch = buffer.clear();
       CRC32C crc = new CRC32C();
@@ -481,13 +504,10 @@ final class JournalStore implements DurableStore {
         crc.update(batch.duplicate().position(at + HEADER).limit(batch.position()));
         batch.putInt(at + 8, (int) crc.getValue());
       }
-      batch.flip();
-      // One write of a direct buffer is one write(2) on a file opened with O_APPEND: it lands
-      // whole after whatever the other members appended. A short write (a full disk) is finished
-      // by further writes and reported if it cannot be.
-      while (batch.hasRemaining()) {
-        out.write(batch);
-      }
+      // One write of the stream is one write(2) on a file opened with O_APPEND: it lands whole
+      // after whatever the other members appended. A short write (a full disk) is finished by
+      // further writes and reported if it cannot be. It is not interruptible.
+      out.write(batch.array(), 0, batch.position());
     }
 
     @Override
@@ -613,7 +633,10 @@ final class JournalStore implements DurableStore {
     LOG.info("durable store closed: {}", writer.summary());
     try {
       out.close();
-      in.close();
+      synchronized (this) {
+        closed = true;
+        in.close();
+      }
     } catch (IOException e) {
       LOG.warn("durable store journal {}: closing: {}", file, e.getMessage());
     }

@@ -221,6 +221,36 @@ class JournalStoreTest {
     }
   }
 
+  /**
+   * Hazelcast's partition threads append and load here, and are interrupted when a member shuts
+   * down. A channel used by an interrupted thread is closed for good; the journal must neither lose
+   * such a caller's write nor stop working for everyone after it.
+   */
+  @Test
+  void anInterruptedCallerNeitherLosesItsWriteNorClosesTheJournal() throws Exception {
+    try (DurableStore store = DurableStore.open(options())) {
+      MapStore<String, StoredJob> jobs = store.jobs();
+      jobs.store("job-1", job("job-1", 1, "one"));
+      Thread.currentThread().interrupt();
+      try {
+        jobs.store("job-2", job("job-2", 1, "two"));
+        // A load by an interrupted thread may fail (its read channel closes under it) ...
+        org.assertj.core.api.Assertions.catchThrowable(() -> jobs.load("job-1"));
+      } finally {
+        Thread.interrupted();
+      }
+      // ... and the loads after it read again, and the writes go on.
+      assertThat(payload(jobs.load("job-1"))).isEqualTo("one");
+      assertThat(payload(jobs.load("job-2"))).isEqualTo("two");
+      jobs.store("job-3", job("job-3", 1, "three"));
+      assertThat(payload(jobs.load("job-3"))).isEqualTo("three");
+    }
+    try (DurableStore store = DurableStore.open(options())) {
+      assertThat(store.countJobs()).isEqualTo(3);
+      assertThat(payload(store.jobs().load("job-2"))).isEqualTo("two");
+    }
+  }
+
   @Test
   void aJdbcUrlWithTheJournalIsRefusedNamingTheSetting() {
     assertThatThrownBy(() -> SchedulerOptions.builder().storeType(SchedulerOptions.StoreType.JOURNAL)
