@@ -118,26 +118,27 @@ public final class FleetMonitor implements AutoCloseable {
     if (!counting.due()) {
       return FleetFigures.of(snapshot, lastCounts, hz.getCluster().getMembers().size());
     }
-    long start = counting.start();
     boolean ended = aggregations % ENDED_COUNT_EVERY == 0;
     aggregations++;
-    long[] byState = endedCounts.clone();
-    try {
-      for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
-        JobState state = JobState.forNumber(s);
-        if (state != null && (ended || !JobLifecycle.isTerminal(state))) {
-          Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
-          byState[s] = n == null ? 0 : n;
-        }
-      }
-    } finally {
-      counting.spent(start);
-    }
+    long[] byState = counting.timed(() -> count(ended));
     if (ended) {
       endedCounts = byState;
     }
     lastCounts = byState;
     return FleetFigures.of(snapshot, byState, hz.getCluster().getMembers().size());
+  }
+
+  /** The jobs in each state: the live states, and the ended ones when {@code ended} (else the last counts of those). */
+  private long[] count(boolean ended) {
+    long[] byState = endedCounts.clone();
+    for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
+      JobState state = JobState.forNumber(s);
+      if (state != null && (ended || !JobLifecycle.isTerminal(state))) {
+        Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
+        byState[s] = n == null ? 0 : n;
+      }
+    }
+    return byState;
   }
 
   /** Counting waits this many times its last duration before it runs again. */

@@ -2,6 +2,7 @@ package io.hearth.scheduler.scheduling;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Paces a periodic pass whose cost grows with what it reads (a pass over the queue, the live jobs
@@ -39,17 +40,42 @@ public final class CostBudget {
   }
 
   /**
-   * Begins a pass: it is not due again until {@link #spent} (call it in a {@code finally}), or
-   * {@code maxWait} if that never comes. Returns the time to pass to {@link #spent}.
+   * Runs a pass now and returns its result: it is not due again while it runs (for at most
+   * {@code maxWait}), and the next one is paced by its duration, whether it failed or not.
    */
-  public long start() {
+  public <T> T timed(Supplier<T> pass) {
+    long start = start();
+    try {
+      return pass.get();
+    } finally {
+      spent(start);
+    }
+  }
+
+  /** Runs the pass, {@link #timed}, if it is due; returns whether it ran. */
+  public boolean runIfDue(Runnable pass) {
+    if (!due()) {
+      return false;
+    }
+    timed(() -> {
+      pass.run();
+      return null;
+    });
+    return true;
+  }
+
+  /**
+   * Begins a pass: it is not due again until {@link #spent}, or {@code maxWait} if that never
+   * comes. Returns the time to pass to {@link #spent}.
+   */
+  long start() {
     long now = nanoTime.getAsLong();
     notBefore = now + maxWaitNanos;
     return now;
   }
 
   /** Records a pass that began at {@code startNanos} (from {@link #start}) and ends now, failed or not. */
-  public void spent(long startNanos) {
+  void spent(long startNanos) {
     long now = nanoTime.getAsLong();
     notBefore = now + Math.min(Math.max(0, now - startNanos) * factor, maxWaitNanos);
   }

@@ -65,13 +65,8 @@ public final class JobFollowUps implements AutoCloseable {
       return t;
     });
     thread.scheduleWithFixedDelay(() -> guarded("reconcile", () -> {
-      if (placer.isLeader() && reconciling.due()) {
-        long start = reconciling.start();
-        try {
-          reconcile();
-        } finally {
-          reconciling.spent(start);
-        }
+      if (placer.isLeader()) {
+        reconciling.runIfDue(this::reconcile);
       }
     }), RECONCILE_MS, RECONCILE_MS, TimeUnit.MILLISECONDS);
     store.onTransition(this::changed);

@@ -275,13 +275,7 @@ public final class Placer implements AutoCloseable {
       return;
     }
     writers.execute(() -> guarded("queue rescan", () -> {
-      long start = rescans.start();
-      Set<String> queued;
-      try {
-        queued = store.idsInState(JobState.JOB_STATE_QUEUED);
-      } finally {
-        rescans.spent(start);
-      }
+      Set<String> queued = rescans.timed(() -> store.idsInState(JobState.JOB_STATE_QUEUED));
       execute(() -> {
         queued.removeAll(pendingById.keySet());
         Set<String> twice = new HashSet<>(queued);
@@ -1088,14 +1082,7 @@ public final class Placer implements AutoCloseable {
     }
     thermalStops(nowMillis);
     takeBackUnacknowledged(nowMillis, timeout);
-    if (queueWalks.due()) {
-      long start = queueWalks.start();
-      try {
-        expireAndExplainQueued();
-      } finally {
-        queueWalks.spent(start);
-      }
-    }
+    queueWalks.runIfDue(this::expireAndExplainQueued);
     pendingCount = pendingById.size();
     runCycle();
     refreshView();

@@ -65,6 +65,27 @@ class CostBudgetTest {
   }
 
   @Test
+  void aTimedPassIsPacedByItsDurationAndAFailedOneToo() {
+    CostBudget budget = new CostBudget(20, Duration.ofSeconds(10), now::get);
+    assertThat(budget.timed(() -> {
+      assertThat(budget.due()).as("not due while it runs").isFalse();
+      now.addAndGet(ms(50));
+      return "counted";
+    })).isEqualTo("counted");
+    now.addAndGet(ms(999));
+    assertThat(budget.runIfDue(() -> { })).as("50 ms x 20 = 1 s not yet over").isFalse();
+    now.addAndGet(ms(1));
+    assertThatThrownBy(() -> budget.runIfDue(() -> {
+      now.addAndGet(ms(100));
+      throw new IllegalStateException("store unreachable");
+    })).hasMessage("store unreachable");
+    now.addAndGet(ms(1_999));
+    assertThat(budget.due()).as("the failed pass's 100 ms x 20 = 2 s paces the next").isFalse();
+    now.addAndGet(ms(1));
+    assertThat(budget.runIfDue(() -> { })).isTrue();
+  }
+
+  @Test
   void refusesAFactorBelowOne() {
     assertThatThrownBy(() -> new CostBudget(0, Duration.ofSeconds(1))).hasMessageContaining("factor: 0 (expected: >= 1)");
   }
