@@ -92,6 +92,8 @@ final class JournalStore implements DurableStore {
   private List<Map<String, Position>> index;
   /** How far into the file the index has read. */
   private long indexed;
+  /** The index's view of the file, kept between catch-ups (guarded by this store's monitor). */
+  private final Window window = new Window();
 
   private JournalStore(Path dir, FileOutputStream out, FileChannel in) {
     this.dir = dir;
@@ -255,7 +257,7 @@ final class JournalStore implements DurableStore {
    */
   static List<Map<String, Position>> scan(FileChannel in, Path file) throws IOException {
     List<Map<String, Position>> last = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
-    scan(in, file, 0, last, false);
+    scan(in, file, 0, last, false, new Window());
     return last;
   }
 
@@ -263,18 +265,22 @@ final class JournalStore implements DurableStore {
    * Reads the records from {@code from} to the end into {@code last}; returns where it stopped.
    * With {@code live} (other members may be appending), a record that the end of the file cuts
    * short may still be being written: the scan stops before it and the next one resumes there.
+   * The records are read in place from the window's buffer: a record costs its key's string and
+   * nothing else (the live index catches up on every record the members append, once per load).
    */
-  private static long scan(FileChannel in, Path file, long from, List<Map<String, Position>> last, boolean live)
-      throws IOException {
+  private static long scan(FileChannel in, Path file, long from, List<Map<String, Position>> last, boolean live,
+      Window window) throws IOException {
     long size = in.size();
-    Window window = new Window(in, size);
+    window.reset(in, size);
     long at = from;
     long skipped = 0;
+    CRC32C crc = new CRC32C();
     while (at + HEADER <= size) {
-      ByteBuffer header = window.bytes(at, HEADER);
-      int magic = header.getInt();
-      int length = header.getInt();
-      int crc = header.getInt();
+      int h = window.load(at, HEADER);
+      ByteBuffer b = window.buffer;
+      int magic = b.getInt(h);
+      int length = b.getInt(h + 4);
+      int expected = b.getInt(h + 8);
       boolean plausible = magic == MAGIC && length >= 4 && length <= MAX_BODY;
       if (plausible && live && at + HEADER + length > size) {
         break;
@@ -286,15 +292,19 @@ final class JournalStore implements DurableStore {
         skipped++;
         continue;
       }
-      ByteBuffer body = window.bytes(at + HEADER, length);
-      if (crc(body) != crc) {
+      int body = window.load(at + HEADER, length);
+      b = window.buffer;
+      crc.reset();
+      crc.update(b.array(), body, length);
+      int keyLength = b.getShort(body + 1) & 0xFFFF;
+      if ((int) crc.getValue() != expected || 1 + 2 + keyLength + 1 > length) {
         at++;
         skipped++;
         continue;
       }
-      byte table = body.get();
-      String key = string(body);
-      byte op = body.get();
+      byte table = b.get(body);
+      String key = new String(b.array(), body + 3, keyLength, StandardCharsets.UTF_8);
+      byte op = b.get(body + 3 + keyLength);
       if (table == JOBS || table == REQUESTS) {
         Map<String, Position> positions = last.get(table);
         if (live && op == PUT) {
@@ -334,23 +344,31 @@ final class JournalStore implements DurableStore {
 
   /**
    * A scan's view of the file through one buffer refilled a chunk at a time, so reading the records
-   * appended since the last load costs a read(2) per chunk rather than two per record.
+   * appended since the last load costs a read(2) per chunk rather than two per record. The store
+   * keeps one for its live index, so catching up allocates nothing once the buffer has grown.
    */
-  private static final class Window {
+  static final class Window {
     private static final int CHUNK = 1 << 20;
-    private final FileChannel in;
-    private final long size;
-    private ByteBuffer buffer = ByteBuffer.allocate(0);
+    private FileChannel in;
+    private long size;
+    /** The bytes read, from index 0 to the limit; a heap buffer (records are read from its array). */
+    ByteBuffer buffer = ByteBuffer.allocate(0);
     /** The file position of the buffer's first byte. */
     private long start;
 
-    Window(FileChannel in, long size) {
+    /** Forgets what was read and reads {@code in} up to {@code size} from now on. */
+    void reset(FileChannel in, long size) {
       this.in = in;
       this.size = size;
+      this.start = 0;
+      buffer.clear().limit(0);
     }
 
-    /** The {@code n} bytes at {@code at} (all within the file), as a buffer of their own. */
-    ByteBuffer bytes(long at, int n) throws IOException {
+    /**
+     * Makes the {@code n} bytes at {@code at} (all within the file) readable from {@link #buffer}
+     * and returns the index in the buffer of the first.
+     */
+    int load(long at, int n) throws IOException {
       if (at < start || at + n > start + buffer.limit()) {
         int want = (int) Math.min(Math.max(CHUNK, n), size - at);
         if (buffer.capacity() < want) {
@@ -361,7 +379,7 @@ final class JournalStore implements DurableStore {
         buffer.flip();
         start = at;
       }
-      return buffer.duplicate().position((int) (at - start)).limit((int) (at - start) + n).slice();
+      return (int) (at - start);
     }
   }
 
@@ -389,12 +407,6 @@ final class JournalStore implements DurableStore {
     }
   }
 
-  private static int crc(ByteBuffer body) {
-    CRC32C c = new CRC32C();
-    c.update(body.duplicate());
-    return (int) c.getValue();
-  }
-
   private static String string(ByteBuffer b) {
     int n = b.getShort() & 0xFFFF;
     String s = new String(b.array(), b.arrayOffset() + b.position(), n, StandardCharsets.UTF_8);
@@ -411,11 +423,11 @@ final class JournalStore implements DurableStore {
       if (index == null) {
         long t0 = System.nanoTime();
         index = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
-        indexed = scan(reader(), file, 0, index, true);
+        indexed = scan(reader(), file, 0, index, true, window);
         LOG.info("durable store journal {}: indexed {} jobs and {} request ids in {} ms", file, index.get(JOBS).size(),
             index.get(REQUESTS).size(), (System.nanoTime() - t0) / 1_000_000);
       } else if (reader().size() > indexed) {
-        indexed = scan(in, file, indexed, index, true);
+        indexed = scan(in, file, indexed, index, true, window);
       }
     } catch (IOException e) {
       throw new DurableStoreException("durable store journal " + file + " cannot be read: " + e.getMessage(), e);
