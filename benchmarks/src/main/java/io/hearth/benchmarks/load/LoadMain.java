@@ -104,6 +104,7 @@ public final class LoadMain {
       SchedulerCluster sched = scheduler;
       for (SchedulerProcess m : scheduler.members()) {
         report.context("scheduler member: pid " + m.pid() + ", -Xmx" + o.schedulerHeapMb() + "m, GC " + o.schedulerGc()
+            + (o.schedulerJvmOptions().isEmpty() ? "" : ", JVM options " + String.join(" ", o.schedulerJvmOptions()))
             + (o.jobRetentionSeconds() >= 0 ? ", jobs.retention-seconds " + o.jobRetentionSeconds() : "") + ", log " + m.log());
       }
       for (int i = 0; i < o.tenants(); i++) {

@@ -3,6 +3,7 @@ package io.hearth.benchmarks.load;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +28,7 @@ public record LoadOptions(
     boolean jfr,
     int schedulerHeapMb,
     String schedulerGc,
+    List<String> schedulerJvmOptions,
     long jobRetentionSeconds,
     boolean skipEcho,
     int members,
@@ -53,7 +55,8 @@ public record LoadOptions(
     HELP.put("--job-ms", "how long a simulated job 'runs' before the node reports SUCCEEDED, 0..600000 (default 0)");
     HELP.put("--jfr", "record the scheduler with JFR (profile settings) over the two throughput phases and summarise its CPU samples, true|false (default false)");
     HELP.put("--scheduler-heap-mb", "scheduler -Xmx in MiB, 256..65536 (default 2048)");
-    HELP.put("--scheduler-gc", "scheduler's garbage collector, g1|zgc|shenandoah (default g1, with the 10 ms pause target of the scheduler image)");
+    HELP.put("--scheduler-gc", "scheduler's garbage collector, shenandoah|g1|zgc (default shenandoah, as the scheduler image; g1 with a 10 ms pause target)");
+    HELP.put("--scheduler-jvm-options", "more JVM options for each scheduler member, separated by spaces, each starting with '-', after the collector's (default none)");
     HELP.put("--job-retention-seconds", "scheduler's jobs.retention-seconds, 0..31536000 (default: the scheduler's own, 14400)");
     HELP.put("--skip-echo", "true to skip the echo ceilings, true|false (default false)");
     HELP.put("--members", "scheduler members in one cluster (store folder shared; tenants and nodes spread over them), 1..3 (default 1)");
@@ -98,7 +101,8 @@ public record LoadOptions(
         (int) integer(f, "--job-ms", 0, 0, 600_000),
         bool(f, "--jfr"),
         (int) integer(f, "--scheduler-heap-mb", 2048, 256, 65_536),
-        choice(f, "--scheduler-gc", "g1", "g1", "zgc", "shenandoah"),
+        choice(f, "--scheduler-gc", "shenandoah", "shenandoah", "g1", "zgc"),
+        jvmOptions(f, "--scheduler-jvm-options"),
         f.containsKey("--job-retention-seconds") ? integer(f, "--job-retention-seconds", 0, 0, 31_536_000) : -1,
         bool(f, "--skip-echo"),
         (int) integer(f, "--members", 1, 1, 3),
@@ -108,10 +112,25 @@ public record LoadOptions(
 
   private static String choice(Map<String, String> f, String flag, String dflt, String... allowed) {
     String v = f.getOrDefault(flag, dflt);
-    if (!java.util.List.of(allowed).contains(v)) {
+    if (!List.of(allowed).contains(v)) {
       throw new IllegalArgumentException(flag + ": '" + v + "' (expected: one of " + String.join(", ", allowed) + ")");
     }
     return v;
+  }
+
+  /** Whitespace-separated JVM options, each starting with '-' (they are passed as arguments, not through a shell). */
+  private static List<String> jvmOptions(Map<String, String> f, String flag) {
+    String v = f.getOrDefault(flag, "").strip();
+    if (v.isEmpty()) {
+      return List.of();
+    }
+    List<String> options = List.of(v.split("\\s+"));
+    for (String o : options) {
+      if (!o.startsWith("-") || o.equals("-jar") || o.equals("-cp") || o.equals("-classpath")) {
+        throw new IllegalArgumentException(flag + ": '" + o + "' (expected: JVM options starting with '-', not -jar or a class path)");
+      }
+    }
+    return options;
   }
 
   private static boolean bool(Map<String, String> f, String flag) {

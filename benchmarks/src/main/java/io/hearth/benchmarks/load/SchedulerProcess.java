@@ -67,12 +67,12 @@ final class SchedulerProcess implements AutoCloseable {
     }
   }
 
-  /** The collector's flags; G1 with the 10 ms pause target the scheduler image and chart set. */
-  private static String gcFlag(String gc) {
+  /** The collector's flags; Shenandoah is what the scheduler image and chart set. */
+  private static List<String> gcFlags(String gc) {
     return switch (gc) {
-      case "zgc" -> "-XX:+UseZGC ";
-      case "shenandoah" -> "-XX:+UseShenandoahGC ";
-      default -> "-XX:MaxGCPauseMillis=10 ";
+      case "zgc" -> List.of("-XX:+UseZGC");
+      case "g1" -> List.of("-XX:MaxGCPauseMillis=10");
+      default -> List.of("-XX:+UseShenandoahGC");
     };
   }
 
@@ -80,10 +80,12 @@ final class SchedulerProcess implements AutoCloseable {
       throws IOException {
     int grpc = freePort();
     Path log = dir.resolve("scheduler-" + index + ".log");
-    List<String> cmd = new ArrayList<>(List.of("bash", "-c",
-        "ulimit -n \"$(ulimit -Hn)\"; exec java -Xmx" + o.schedulerHeapMb() + "m " + gcFlag(o.schedulerGc())
-            + "-XX:+ExitOnOutOfMemoryError -jar \"$0\"",
-        o.schedulerJar().toAbsolutePath().toString()));
+    // The JVM's arguments follow the script as its own arguments, never through the shell's parsing.
+    List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -n \"$(ulimit -Hn)\"; exec java \"$@\"", "java",
+        "-Xmx" + o.schedulerHeapMb() + "m"));
+    cmd.addAll(gcFlags(o.schedulerGc()));
+    cmd.addAll(o.schedulerJvmOptions());
+    cmd.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", o.schedulerJar().toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("HEARTH_"));

@@ -37,9 +37,16 @@ class LoadToolTest {
     assertThatThrownBy(() -> LoadOptions.parse("--nodes", "1", "--nodes", "2")).hasMessage("--nodes: given twice");
     assertThatThrownBy(() -> LoadOptions.parse("--node", "1")).hasMessageStartingWith("unknown flag '--node'");
     assertThatThrownBy(() -> LoadOptions.parse("--scheduler-gc", "cms"))
-        .hasMessage("--scheduler-gc: 'cms' (expected: one of g1, zgc, shenandoah)");
+        .hasMessage("--scheduler-gc: 'cms' (expected: one of shenandoah, g1, zgc)");
     assertThat(LoadOptions.parse("--scheduler-gc", "zgc").schedulerGc()).isEqualTo("zgc");
-    assertThat(LoadOptions.parse().schedulerGc()).isEqualTo("g1");
+    assertThat(LoadOptions.parse().schedulerGc()).as("the scheduler image's").isEqualTo("shenandoah");
+    assertThat(LoadOptions.parse("--scheduler-jvm-options", " -XX:+UnlockExperimentalVMOptions  -XX:G1NewSizePercent=1 ")
+        .schedulerJvmOptions()).containsExactly("-XX:+UnlockExperimentalVMOptions", "-XX:G1NewSizePercent=1");
+    assertThat(LoadOptions.parse().schedulerJvmOptions()).isEmpty();
+    assertThatThrownBy(() -> LoadOptions.parse("--scheduler-jvm-options", "-Xmx1g; rm -rf /"))
+        .hasMessage("--scheduler-jvm-options: 'rm' (expected: JVM options starting with '-', not -jar or a class path)");
+    assertThatThrownBy(() -> LoadOptions.parse("--scheduler-jvm-options", "-jar other.jar"))
+        .hasMessage("--scheduler-jvm-options: '-jar' (expected: JVM options starting with '-', not -jar or a class path)");
     assertThatThrownBy(() -> LoadOptions.parse("--job-retention-seconds", "-1"))
         .hasMessage("--job-retention-seconds: -1 (expected: 0..31536000)");
     assertThat(LoadOptions.parse("--job-retention-seconds", "60").jobRetentionSeconds()).isEqualTo(60);
