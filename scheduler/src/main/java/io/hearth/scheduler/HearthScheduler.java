@@ -166,7 +166,7 @@ public final class HearthScheduler implements AutoCloseable {
       NodeLogs logs = new NodeLogs(vertx, placer.memberId(), options.logFetchTimeout().toMillis());
       leadership = new Leadership(hz, options.quorum(), placer);
       leadership.start();
-      monitor = new FleetMonitor(vertx, placer, hz, options.dashboardRefreshInterval());
+      monitor = new FleetMonitor(vertx, placer, hz, store, options.dashboardRefreshInterval());
       metrics.watch(monitor);
       AdminServiceImpl admin = new AdminServiceImpl(placer, monitor, nonprofits, clock);
 

@@ -1,12 +1,8 @@
 package io.hearth.scheduler.metrics;
 
-import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
-import com.hazelcast.query.Predicates;
 import io.hearth.api.v1.JobState;
-import io.hearth.scheduler.cluster.HazelcastConfigs;
-import io.hearth.scheduler.cluster.StoredJob;
+import io.hearth.scheduler.cluster.JobStore;
 import io.hearth.scheduler.job.JobLifecycle;
 import io.hearth.scheduler.scheduling.CostBudget;
 import io.hearth.scheduler.scheduling.FleetSnapshot;
@@ -36,7 +32,7 @@ public final class FleetMonitor implements AutoCloseable {
   private final Vertx vertx;
   private final io.hearth.scheduler.scheduling.ClusterPlacement placer;
   private final HazelcastInstance hz;
-  private final IMap<String, StoredJob> jobs;
+  private final JobStore store;
   private final List<Consumer<FleetFigures>> listeners = new CopyOnWriteArrayList<>();
   private final io.vertx.core.Context context;
   private final long timer;
@@ -49,11 +45,12 @@ public final class FleetMonitor implements AutoCloseable {
   /** How often, in aggregations, the ended jobs are counted again. */
   static final int ENDED_COUNT_EVERY = 15;
 
-  public FleetMonitor(Vertx vertx, io.hearth.scheduler.scheduling.ClusterPlacement placer, HazelcastInstance hz, Duration interval) {
+  public FleetMonitor(Vertx vertx, io.hearth.scheduler.scheduling.ClusterPlacement placer, HazelcastInstance hz, JobStore store,
+      Duration interval) {
     this.vertx = vertx;
     this.placer = placer;
     this.hz = hz;
-    this.jobs = hz.getMap(HazelcastConfigs.JOBS_MAP);
+    this.store = store;
     this.context = vertx.getOrCreateContext();
     this.timer = vertx.setPeriodic(interval.toMillis(), interval.toMillis(), id -> refresh());
   }
@@ -134,8 +131,7 @@ public final class FleetMonitor implements AutoCloseable {
     for (int s = 1; s <= FleetFigures.JOB_STATES; s++) {
       JobState state = JobState.forNumber(s);
       if (state != null && (ended || !JobLifecycle.isTerminal(state))) {
-        Long n = jobs.aggregate(Aggregators.count(), Predicates.equal("state", s));
-        byState[s] = n == null ? 0 : n;
+        byState[s] = store.countInState(state);
       }
     }
     return byState;

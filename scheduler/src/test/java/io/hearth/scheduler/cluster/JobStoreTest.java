@@ -278,6 +278,23 @@ class JobStoreTest {
     assertThat(store.blockedOf(java.util.Set.of("tenant/nobody"))).isEmpty();
   }
 
+  /** The counts by state that the dashboard and the metrics show, through the state index, any owner. */
+  @Test
+  void countInStateCountsTheJobsOfEachStateWhateverTheirOwner() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(store.createIdempotent(fresh(i % 2 == 0 ? "tenant-a" : "tenant-b", "count-" + i)).job().getJobId());
+    }
+    assertThat(store.countInState(JobState.JOB_STATE_QUEUED)).isEqualTo(5);
+    store.update(ids.get(0), j -> j.toBuilder().setState(JobState.JOB_STATE_SUCCEEDED).build());
+    store.update(ids.get(3), j -> j.toBuilder().setState(JobState.JOB_STATE_SUCCEEDED).build());
+    store.update(ids.get(4), j -> j.toBuilder().setState(JobState.JOB_STATE_FAILED).build());
+    assertThat(store.countInState(JobState.JOB_STATE_QUEUED)).isEqualTo(2);
+    assertThat(store.countInState(JobState.JOB_STATE_SUCCEEDED)).isEqualTo(2);
+    assertThat(store.countInState(JobState.JOB_STATE_FAILED)).isEqualTo(1);
+    assertThat(store.countInState(JobState.JOB_STATE_RUNNING)).isZero();
+  }
+
   private String blocked(String owner, String requestId) {
     Job j = fresh(owner, requestId);
     return store.createIdempotent(j.toBuilder().setState(JobState.JOB_STATE_BLOCKED).build()).job().getJobId();
