@@ -345,14 +345,15 @@ final class JournalStore implements DurableStore {
   /**
    * A scan's view of the file through one buffer refilled a chunk at a time, so reading the records
    * appended since the last load costs a read(2) per chunk rather than two per record. The store
-   * keeps one for its live index, so catching up allocates nothing once the buffer has grown.
+   * keeps one for its live index, so catching up allocates nothing once the buffer has grown (to a
+   * chunk; a buffer grown past it for a larger record is dropped at the next scan).
    */
-  static final class Window {
+  private static final class Window {
     private static final int CHUNK = 1 << 20;
     private FileChannel in;
     private long size;
     /** The bytes read, from index 0 to the limit; a heap buffer (records are read from its array). */
-    ByteBuffer buffer = ByteBuffer.allocate(0);
+    private ByteBuffer buffer = ByteBuffer.allocate(0);
     /** The file position of the buffer's first byte. */
     private long start;
 
@@ -361,6 +362,9 @@ final class JournalStore implements DurableStore {
       this.in = in;
       this.size = size;
       this.start = 0;
+      if (buffer.capacity() > CHUNK) {
+        buffer = ByteBuffer.allocate(0);
+      }
       buffer.clear().limit(0);
     }
 
